@@ -1,0 +1,334 @@
+//! Marginal distributions of single covariates.
+//!
+//! Every margin is driven by a latent standard normal `Z` (so that a Gaussian copula can
+//! couple margins, see [`crate::cohort::dependence`]): `U = Phi(Z)`, and the margin maps `U`
+//! to a level or a value. Categorical levels are chosen by comparing `Z` with precomputed
+//! thresholds `Phi^-1(cumulative probability)`, which is the same rule as "first level whose
+//! cumulative probability >= U" but needs no `Phi` evaluation on the hot path.
+
+pub mod categorical;
+pub mod continuous;
+pub mod count;
+
+pub use categorical::{CategoricalMargin, MISSING_LEVEL};
+pub use continuous::{ContinuousMargin, Knot, KnotOrigin, PiecewiseLinearQuantile};
+pub use count::CountMargin;
+
+use std::f64::consts::SQRT_2;
+use std::fmt;
+
+/// Tolerance for "probabilities sum to 1".
+pub const PROBABILITY_SUM_TOLERANCE: f64 = 1e-6;
+
+/// Why a margin could not be constructed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MarginError {
+    /// No levels (or values) were given.
+    Empty,
+    /// Level names and probabilities/counts differ in length.
+    LengthMismatch {
+        /// Number of level names (or values).
+        levels: usize,
+        /// Number of probabilities or counts.
+        weights: usize,
+    },
+    /// A level name is empty.
+    EmptyLevelName {
+        /// Position of the empty name.
+        index: usize,
+    },
+    /// A level name appears twice.
+    DuplicateLevel {
+        /// The repeated name.
+        level: String,
+    },
+    /// More levels than fit in a `u16` column.
+    TooManyLevels {
+        /// Number of levels given.
+        count: usize,
+    },
+    /// A probability is negative, NaN or infinite.
+    InvalidProbability {
+        /// Level the probability belongs to.
+        level: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// Probabilities do not sum to 1 (within [`PROBABILITY_SUM_TOLERANCE`]).
+    ProbabilitiesDoNotSumToOne {
+        /// Their actual sum.
+        sum: f64,
+    },
+    /// All counts are zero, so no proportions can be formed.
+    ZeroTotal,
+    /// A parameter is NaN or infinite.
+    NonFinite {
+        /// Which parameter ("min", "median", "quantile p = 0.25", ...).
+        what: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// A knot's probability lies outside `[0, 1]`.
+    ProbabilityOutOfRange {
+        /// The offending knot.
+        knot: Box<Knot>,
+    },
+    /// Two knots cannot both hold: quantiles must increase strictly with `p`.
+    KnotConflict {
+        /// The knot with the smaller (or equal) `p`.
+        lower_p: Box<Knot>,
+        /// The knot with the larger (or equal) `p`.
+        higher_p: Box<Knot>,
+    },
+    /// Count values of a value table are not strictly increasing.
+    ValuesNotIncreasing {
+        /// The earlier value.
+        previous: i64,
+        /// The value that does not exceed it.
+        next: i64,
+    },
+    /// A count median must be an integer or a half-integer (mean of two integers).
+    MedianNotHalfInteger {
+        /// The reported median.
+        median: f64,
+    },
+    /// The operation applies only to the median/range form of a count margin.
+    NotQuantileForm,
+}
+
+impl fmt::Display for MarginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MarginError::Empty => write!(f, "no levels given"),
+            MarginError::LengthMismatch { levels, weights } => write!(
+                f,
+                "{levels} levels but {weights} probabilities/counts; one per level is required"
+            ),
+            MarginError::EmptyLevelName { index } => {
+                write!(f, "level name at position {index} is empty")
+            }
+            MarginError::DuplicateLevel { level } => write!(f, "level {level:?} is listed twice"),
+            MarginError::TooManyLevels { count } => {
+                write!(f, "{count} levels; at most {} are supported", u16::MAX)
+            }
+            MarginError::InvalidProbability { level, value } => write!(
+                f,
+                "probability of level {level:?} is {value}; it must be finite and >= 0"
+            ),
+            MarginError::ProbabilitiesDoNotSumToOne { sum } => write!(
+                f,
+                "probabilities sum to {}, not 1 (tolerance {PROBABILITY_SUM_TOLERANCE})",
+                // 12 decimals: 0.3 + 0.3 + 0.3 reads as 0.9, not 0.8999999999999999
+                (sum * 1e12).round() / 1e12
+            ),
+            MarginError::ZeroTotal => write!(f, "all counts are zero"),
+            MarginError::NonFinite { what, value } => {
+                write!(f, "{what} is {value}; it must be finite")
+            }
+            MarginError::ProbabilityOutOfRange { knot } => {
+                write!(f, "{knot}: p must lie in [0, 1]")
+            }
+            MarginError::KnotConflict { lower_p, higher_p } => {
+                if lower_p.p == higher_p.p {
+                    write!(
+                        f,
+                        "{higher_p} conflicts with {lower_p}: both put p = {} at different values",
+                        fmt_p(lower_p.p)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{higher_p} conflicts with {lower_p}: quantiles must increase strictly \
+                         with p, so the larger share needs the larger value"
+                    )
+                }
+            }
+            MarginError::ValuesNotIncreasing { previous, next } => write!(
+                f,
+                "count values must increase strictly, but {next} follows {previous}"
+            ),
+            MarginError::MedianNotHalfInteger { median } => write!(
+                f,
+                "median {median} of a count must be an integer or end in .5"
+            ),
+            MarginError::NotQuantileForm => write!(
+                f,
+                "only a count margin given by median and range takes extra quantile knots"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MarginError {}
+
+/// Formats a probability with two decimals, or four when two would hide its value.
+pub(crate) fn fmt_p(p: f64) -> String {
+    let two = (p * 100.0).round() / 100.0;
+    if (p - two).abs() < 1e-9 {
+        format!("{p:.2}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// Standard normal CDF.
+#[inline]
+pub(crate) fn std_normal_cdf(z: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-z / SQRT_2)
+}
+
+/// Standard normal quantile; `-inf` at 0 and `+inf` at 1.
+pub(crate) fn std_normal_inv(p: f64) -> f64 {
+    if p <= 0.0 {
+        f64::NEG_INFINITY
+    } else if p >= 1.0 {
+        f64::INFINITY
+    } else {
+        -SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+    }
+}
+
+/// Probabilities (and, when given, the integer counts behind them) of an ordered list of
+/// levels. Counts are kept because exact mode apportions them without rounding error.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Weights {
+    /// Normalised probabilities (sum to 1 up to rounding).
+    pub probs: Vec<f64>,
+    /// The counts, when the margin was given as counts.
+    pub counts: Option<Vec<u32>>,
+}
+
+impl Weights {
+    /// Validates probabilities: finite, >= 0, summing to 1 within tolerance (then
+    /// renormalised so later cumulative sums end at 1).
+    pub(crate) fn from_probs(names: &[String], probs: Vec<f64>) -> Result<Self, MarginError> {
+        check_lengths(names.len(), probs.len())?;
+        for (name, &p) in names.iter().zip(&probs) {
+            if !p.is_finite() || p < 0.0 {
+                return Err(MarginError::InvalidProbability {
+                    level: name.clone(),
+                    value: p,
+                });
+            }
+        }
+        let sum: f64 = probs.iter().sum();
+        if (sum - 1.0).abs() > PROBABILITY_SUM_TOLERANCE {
+            return Err(MarginError::ProbabilitiesDoNotSumToOne { sum });
+        }
+        let probs = probs.into_iter().map(|p| p / sum).collect();
+        Ok(Weights {
+            probs,
+            counts: None,
+        })
+    }
+
+    /// Validates counts: at least one non-zero.
+    pub(crate) fn from_counts(names_len: usize, counts: Vec<u32>) -> Result<Self, MarginError> {
+        check_lengths(names_len, counts.len())?;
+        let total = counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+        if total == 0 {
+            return Err(MarginError::ZeroTotal);
+        }
+        let probs = counts.iter().map(|&c| c as f64 / total as f64).collect();
+        Ok(Weights {
+            probs,
+            counts: Some(counts),
+        })
+    }
+
+    /// Weights for apportionment: the counts when known (exact at the table's n), else the
+    /// probabilities.
+    pub(crate) fn apportion_weights(&self) -> Vec<f64> {
+        match &self.counts {
+            Some(c) => c.iter().map(|&c| f64::from(c)).collect(),
+            None => self.probs.clone(),
+        }
+    }
+
+    /// Sum of the counts, if given as counts.
+    pub(crate) fn total(&self) -> Option<u64> {
+        self.counts
+            .as_ref()
+            .map(|c| c.iter().map(|&c| u64::from(c)).sum())
+    }
+}
+
+fn check_lengths(levels: usize, weights: usize) -> Result<(), MarginError> {
+    if levels == 0 {
+        return Err(MarginError::Empty);
+    }
+    if levels != weights {
+        return Err(MarginError::LengthMismatch { levels, weights });
+    }
+    if levels > usize::from(u16::MAX) {
+        return Err(MarginError::TooManyLevels { count: levels });
+    }
+    Ok(())
+}
+
+/// Validates level names: non-empty, unique, few enough for `u16`.
+pub(crate) fn check_level_names(names: &[String]) -> Result<(), MarginError> {
+    if names.is_empty() {
+        return Err(MarginError::Empty);
+    }
+    if names.len() > usize::from(u16::MAX) {
+        return Err(MarginError::TooManyLevels { count: names.len() });
+    }
+    for (i, name) in names.iter().enumerate() {
+        if name.is_empty() {
+            return Err(MarginError::EmptyLevelName { index: i });
+        }
+        if names[..i].contains(name) {
+            return Err(MarginError::DuplicateLevel {
+                level: name.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Latent-normal thresholds that pick a level: the level is the first (with positive
+/// probability) whose threshold `Phi^-1(cumulative probability)` is `>= Z`. Levels of
+/// probability zero are left out, so they can never be drawn (structural zeros hold
+/// exactly, whatever rounding does to the cumulative sums).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Thresholds {
+    z: Vec<f64>,
+    level: Vec<u16>,
+}
+
+impl Thresholds {
+    pub(crate) fn from_probs(probs: &[f64]) -> Self {
+        let mut z = Vec::new();
+        let mut level = Vec::new();
+        let mut cum = 0.0;
+        for (k, &p) in probs.iter().enumerate() {
+            if p > 0.0 {
+                cum += p;
+                z.push(std_normal_inv(cum));
+                level.push(k as u16);
+            }
+        }
+        match z.last_mut() {
+            Some(last) => *last = f64::INFINITY,
+            None => {
+                z.push(f64::INFINITY);
+                level.push(0);
+            }
+        }
+        Thresholds { z, level }
+    }
+
+    /// Level for latent `z`: the number of thresholds below `z` indexes the level.
+    /// Counting is branch-free (the comparison outcome is data-dependent, so a searching
+    /// loop mispredicts). NaN maps to the first level rather than panicking.
+    #[inline]
+    pub(crate) fn level(&self, z: f64) -> u16 {
+        let k: usize = self.z.iter().map(|&t| usize::from(z > t)).sum();
+        self.level
+            .get(k)
+            .or(self.level.last())
+            .copied()
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,6 @@
+//! What each subcommand does, as library functions with plain arguments; the
+//! binary only parses the command line and reports errors.
+
+pub mod run;
+pub mod simulate;
+pub mod validate;

@@ -1,0 +1,187 @@
+//! What each replicate reports: the columns of replicates.csv and how one
+//! virtual cohort is reanalysed into them, with the same estimators
+//! `cohortsim analyze` applies to real data.
+
+use super::workspace::Workspace;
+use crate::analysis::{median_followup, KaplanMeier};
+use crate::scenario::Scenario;
+
+/// The quantity behind a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    Patients,
+    PfsEvents,
+    PfsMedian,
+    PfsMedianLower,
+    PfsMedianUpper,
+    /// Kaplan-Meier PFS at landmark k, and its pointwise CI bounds.
+    PfsAt(usize),
+    PfsAtLower(usize),
+    PfsAtUpper(usize),
+    OsEvents,
+    OsMedian,
+    OsAt(usize),
+    /// Median follow-up by reverse Kaplan-Meier.
+    FollowupMedian,
+    /// Calendar month of the data cut-off (since the accrual start).
+    CutoffMonth,
+    /// Fraction of screened patients that the eligibility rules excluded.
+    ScreenedOut,
+}
+
+impl Quantity {
+    /// A missing median or CI bound means "not reached": longer than any
+    /// follow-up, so it sorts above every reached value in percentiles.
+    pub fn missing_means_not_reached(self) -> bool {
+        matches!(
+            self,
+            Quantity::PfsMedian
+                | Quantity::PfsMedianLower
+                | Quantity::PfsMedianUpper
+                | Quantity::OsMedian
+                | Quantity::FollowupMedian
+        )
+    }
+}
+
+/// One column of replicates.csv.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub arm: Option<usize>,
+    pub quantity: Quantity,
+}
+
+/// Landmark times print without a trailing ".0" (pfs_at_12, pfs_at_7.5).
+fn month_label(t: f64) -> String {
+    if t.fract() == 0.0 && t.abs() < 1e9 {
+        format!("{}", t as i64)
+    } else {
+        format!("{t}")
+    }
+}
+
+/// The columns of a scenario's replicates, arm by arm, then study-wide ones.
+pub fn columns(s: &Scenario) -> Vec<Column> {
+    let mut cols = Vec::new();
+    for (a, arm) in s.arms.iter().enumerate() {
+        let mut push = |suffix: String, q: Quantity| {
+            cols.push(Column {
+                name: format!("{}.{}", arm.name, suffix),
+                arm: Some(a),
+                quantity: q,
+            })
+        };
+        push("n".into(), Quantity::Patients);
+        push("pfs_events".into(), Quantity::PfsEvents);
+        push("pfs_median".into(), Quantity::PfsMedian);
+        push("pfs_median_lower".into(), Quantity::PfsMedianLower);
+        push("pfs_median_upper".into(), Quantity::PfsMedianUpper);
+        for (k, &t) in s.analysis.landmarks.iter().enumerate() {
+            let m = month_label(t);
+            push(format!("pfs_at_{m}"), Quantity::PfsAt(k));
+            push(format!("pfs_at_{m}_lower"), Quantity::PfsAtLower(k));
+            push(format!("pfs_at_{m}_upper"), Quantity::PfsAtUpper(k));
+        }
+        push("os_events".into(), Quantity::OsEvents);
+        push("os_median".into(), Quantity::OsMedian);
+        for (k, &t) in s.analysis.landmarks.iter().enumerate() {
+            push(format!("os_at_{}", month_label(t)), Quantity::OsAt(k));
+        }
+        push("followup_median".into(), Quantity::FollowupMedian);
+    }
+    cols.push(Column {
+        name: "cutoff_month".into(),
+        arm: None,
+        quantity: Quantity::CutoffMonth,
+    });
+    cols.push(Column {
+        name: "screened_out".into(),
+        arm: None,
+        quantity: Quantity::ScreenedOut,
+    });
+    cols
+}
+
+/// Reused buffers for reanalysing cohorts; keep one per worker thread.
+#[derive(Debug, Default)]
+pub struct Analyser {
+    time: Vec<f64>,
+    event: Vec<bool>,
+    pfs: KaplanMeier,
+    os: KaplanMeier,
+    followup: KaplanMeier,
+}
+
+const NA: f64 = f64::NAN;
+
+impl Analyser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn gather(&mut self, ws: &Workspace, arm: usize, os: bool) {
+        self.time.clear();
+        self.event.clear();
+        let o = &ws.observed;
+        for i in 0..ws.arm.len() {
+            if ws.arm[i] as usize == arm {
+                if os {
+                    self.time.push(o.os_time[i]);
+                    self.event.push(o.os_event[i]);
+                } else {
+                    self.time.push(o.pfs_time[i]);
+                    self.event.push(o.pfs_event[i]);
+                }
+            }
+        }
+    }
+
+    /// Fills `row` (one value per column of `columns(s)`) from the cohort in `ws`.
+    pub fn analyse(&mut self, s: &Scenario, ws: &Workspace, cols: &[Column], row: &mut [f64]) {
+        let plan = &s.analysis;
+        let mut current_arm = usize::MAX;
+        let mut pfs_median = None;
+        let mut os_median = None;
+        let mut followup = None;
+        let mut pfs_events = 0usize;
+        let mut os_events = 0usize;
+        let mut n = 0usize;
+        for (col, out) in cols.iter().zip(row.iter_mut()) {
+            if let Some(a) = col.arm {
+                if a != current_arm {
+                    current_arm = a;
+                    self.gather(ws, a, true);
+                    self.os.fit(&self.time, &self.event);
+                    os_events = self.event.iter().filter(|&&e| e).count();
+                    os_median = Some(self.os.median(plan.conf_type, plan.conf_level));
+                    followup = Some(median_followup(&self.time, &self.event, &mut self.followup));
+                    self.gather(ws, a, false);
+                    self.pfs.fit(&self.time, &self.event);
+                    pfs_events = self.event.iter().filter(|&&e| e).count();
+                    n = self.time.len();
+                    pfs_median = Some(self.pfs.median(plan.conf_type, plan.conf_level));
+                }
+            }
+            let landmark = |km: &KaplanMeier, k: usize| {
+                km.survival_at(plan.landmarks[k], plan.conf_type, plan.conf_level)
+            };
+            *out = match col.quantity {
+                Quantity::Patients => n as f64,
+                Quantity::PfsEvents => pfs_events as f64,
+                Quantity::OsEvents => os_events as f64,
+                Quantity::PfsMedian => pfs_median.and_then(|q| q.estimate).unwrap_or(NA),
+                Quantity::PfsMedianLower => pfs_median.and_then(|q| q.lower).unwrap_or(NA),
+                Quantity::PfsMedianUpper => pfs_median.and_then(|q| q.upper).unwrap_or(NA),
+                Quantity::OsMedian => os_median.and_then(|q| q.estimate).unwrap_or(NA),
+                Quantity::FollowupMedian => followup.and_then(|q| q.estimate).unwrap_or(NA),
+                Quantity::PfsAt(k) => landmark(&self.pfs, k).map(|l| l.surv).unwrap_or(NA),
+                Quantity::PfsAtLower(k) => landmark(&self.pfs, k).map(|l| l.lower).unwrap_or(NA),
+                Quantity::PfsAtUpper(k) => landmark(&self.pfs, k).map(|l| l.upper).unwrap_or(NA),
+                Quantity::OsAt(k) => landmark(&self.os, k).map(|l| l.surv).unwrap_or(NA),
+                Quantity::CutoffMonth => ws.cutoff.map(|c| c.calendar_cutoff).unwrap_or(NA),
+                Quantity::ScreenedOut => ws.generation.excluded_fraction(),
+            };
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The Monte Carlo engine: generate a virtual cohort (cohort -> design ->
+//! outcomes), reanalyse it (analysis), many times over, reproducibly.
+
+pub mod estimates;
+pub mod run;
+pub mod streams;
+pub mod truth;
+pub mod workspace;
+
+pub use estimates::{columns, Analyser, Column, Quantity};
+pub use run::{run, RunConfig, RunOutput};
+pub use streams::replicate_rng;
+pub use truth::true_values;
+pub use workspace::{simulate_into, SimulationError, Workspace};

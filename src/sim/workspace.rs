@@ -1,0 +1,132 @@
+//! One virtual cohort, generated into reused buffers.
+//!
+//! The order of work, and so of random draws, is fixed: covariates, entry
+//! times, arm allocation, latent outcome times (four exponential draws per
+//! patient), loss to follow-up and observation. A replicate allocates nothing
+//! here once its buffers have grown to size.
+
+use crate::cohort::{Cohort, GenerateError, GenerationStats};
+use crate::design::{AllocateError, AllocationScratch, CutoffOutcome, ObserveError, Observed};
+use crate::outcomes::illness_death::Multipliers;
+use crate::scenario::{ColumnKind, Scenario};
+use rand::Rng;
+
+/// Buffers for one cohort; keep one per worker thread.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub cohort: Cohort,
+    /// Months from the accrual start, ascending (patient i is the i-th entrant).
+    pub entry: Vec<f64>,
+    pub strata: Vec<u32>,
+    pub arm: Vec<u16>,
+    pub progression: Vec<f64>,
+    pub death: Vec<f64>,
+    pub discontinuation: Vec<f64>,
+    pub observed: Observed,
+    pub generation: GenerationStats,
+    pub cutoff: Option<CutoffOutcome>,
+    allocation_scratch: AllocationScratch,
+    scratch: Vec<f64>,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The randomisation stratum of each patient: the mixed-radix number of its
+/// levels on the stratification columns.
+fn strata_into(s: &Scenario, cohort: &Cohort, n: usize, out: &mut Vec<u32>) -> usize {
+    out.clear();
+    out.resize(n, 0);
+    let mut radix = 1usize;
+    for &col in &s.strata {
+        let levels = match &s.columns[col].kind {
+            ColumnKind::Levels(l) => l.len(),
+            ColumnKind::Numeric => 1,
+        };
+        for (i, st) in out.iter_mut().enumerate() {
+            *st += (cohort.level(col, i) as usize * radix) as u32;
+        }
+        radix *= levels;
+    }
+    radix
+}
+
+/// What can stop a cohort from being generated. A resolved scenario rules
+/// these out; they are reported, not assumed away, in case a caller builds a
+/// `Scenario` by hand.
+#[derive(Debug)]
+pub enum SimulationError {
+    Cohort(GenerateError),
+    Allocation(AllocateError),
+    Observation(ObserveError),
+}
+
+impl std::fmt::Display for SimulationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SimulationError::Cohort(e) => write!(f, "generating covariates: {e}"),
+            SimulationError::Allocation(e) => write!(f, "allocating arms: {e}"),
+            SimulationError::Observation(e) => write!(f, "observing outcomes: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SimulationError {}
+
+/// Generates one cohort of `n` patients of scenario `s` into `ws`.
+pub fn simulate_into<R: Rng + ?Sized>(
+    s: &Scenario,
+    n: usize,
+    rng: &mut R,
+    ws: &mut Workspace,
+) -> Result<(), SimulationError> {
+    ws.generation = s
+        .cohort
+        .generate_into(n, rng, &mut ws.cohort)
+        .map_err(SimulationError::Cohort)?;
+    s.accrual.fill_sorted_entries(n, rng, &mut ws.entry);
+    let n_strata = strata_into(s, &ws.cohort, n, &mut ws.strata);
+    s.allocation
+        .allocate_into(
+            &ws.strata,
+            n_strata,
+            rng,
+            &mut ws.arm,
+            &mut ws.allocation_scratch,
+        )
+        .map_err(SimulationError::Allocation)?;
+
+    ws.progression.clear();
+    ws.death.clear();
+    ws.discontinuation.clear();
+    for i in 0..n {
+        let arm = &s.arms[ws.arm[i] as usize];
+        let e = &arm.effects;
+        let m = Multipliers {
+            progression: e.progression.multiplier(&ws.cohort, i),
+            death_before_progression: e.death_before_progression.multiplier(&ws.cohort, i),
+            death_after_progression: e.death_after_progression.multiplier(&ws.cohort, i),
+            discontinuation: e.discontinuation.multiplier(&ws.cohort, i),
+        };
+        let t = arm.model.sample(&m, rng);
+        ws.progression.push(t.progression);
+        ws.death.push(t.death);
+        ws.discontinuation.push(t.discontinuation);
+    }
+    let cutoff = s
+        .observation
+        .observe_into(
+            &ws.entry,
+            &ws.progression,
+            &ws.death,
+            rng,
+            &mut ws.observed,
+            &mut ws.scratch,
+        )
+        .map_err(SimulationError::Observation)?;
+    ws.cutoff = Some(cutoff);
+    Ok(())
+}

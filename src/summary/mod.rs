@@ -1,0 +1,121 @@
+//! Aggregates over replicates: each estimate's sampling distribution beside the
+//! model's true value, with the Monte Carlo standard error of its mean.
+
+use crate::sim::{Quantity, RunOutput};
+use serde::Serialize;
+
+/// One estimate's distribution over replicates.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateSummary {
+    pub name: String,
+    /// Replicates with a value.
+    pub replicates: usize,
+    /// Replicates without one: "not reached" for medians and their CI bounds
+    /// (then counted as longer than any value in the percentiles), otherwise
+    /// undefined (e.g. a landmark beyond the last follow-up).
+    pub missing: usize,
+    pub missing_means_not_reached: bool,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    /// Monte Carlo standard error of the mean: sd / sqrt(replicates).
+    pub mcse_mean: Option<f64>,
+    /// Percentiles; None where the percentile is "not reached" or undefined.
+    pub p2_5: Option<f64>,
+    pub p50: Option<f64>,
+    pub p97_5: Option<f64>,
+    pub truth: Option<f64>,
+}
+
+/// R's default (type 7) sample quantile of sorted values.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    let (a, b) = (sorted[lo], sorted[hi]);
+    if a.is_infinite() || b.is_infinite() {
+        return if hi == lo || b == a {
+            Some(a)
+        } else {
+            Some(f64::INFINITY)
+        };
+    }
+    Some(a + (h - lo as f64) * (b - a))
+}
+
+fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite())
+}
+
+/// Summarises every column of a run.
+pub fn summarise(run: &RunOutput, truth: &[Option<f64>]) -> Vec<EstimateSummary> {
+    let k = run.columns.len();
+    let r = run.replicates();
+    let mut values = Vec::with_capacity(r);
+    run.columns
+        .iter()
+        .enumerate()
+        .map(|(c, col)| {
+            let not_reached = col.quantity.missing_means_not_reached();
+            values.clear();
+            values.extend((0..r).map(|i| run.rows[i * k + c]));
+            let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+            let missing = values.len() - present.len();
+            let m = present.len() as f64;
+            let mean = (!present.is_empty()).then(|| present.iter().sum::<f64>() / m);
+            let sd = mean.filter(|_| present.len() > 1).map(|mu| {
+                (present.iter().map(|v| (v - mu) * (v - mu)).sum::<f64>() / (m - 1.0)).sqrt()
+            });
+            let mut sorted: Vec<f64> = if not_reached {
+                values
+                    .iter()
+                    .map(|&v| if v.is_nan() { f64::INFINITY } else { v })
+                    .collect()
+            } else {
+                present.clone()
+            };
+            sorted.sort_by(|a, b| a.total_cmp(b));
+            EstimateSummary {
+                name: col.name.clone(),
+                replicates: present.len(),
+                missing,
+                missing_means_not_reached: not_reached,
+                mean,
+                sd,
+                mcse_mean: sd.map(|s| s / m.sqrt()),
+                p2_5: finite(quantile_sorted(&sorted, 0.025)),
+                p50: finite(quantile_sorted(&sorted, 0.5)),
+                p97_5: finite(quantile_sorted(&sorted, 0.975)),
+                truth: truth.get(c).copied().flatten(),
+            }
+        })
+        .collect()
+}
+
+/// Whether a column is one a reader looks for first in the printed summary.
+pub fn is_headline(q: Quantity) -> bool {
+    !matches!(q, Quantity::PfsAtLower(_) | Quantity::PfsAtUpper(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type7_quantiles_match_r() {
+        // R: quantile(c(1, 2, 4, 8, 16), c(.025, .5, .975)) = 1.1, 4, 15.2
+        let v = [1.0, 2.0, 4.0, 8.0, 16.0];
+        assert!((quantile_sorted(&v, 0.025).unwrap() - 1.1).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&v, 0.5), Some(4.0));
+        assert!((quantile_sorted(&v, 0.975).unwrap() - 15.2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn not_reached_sorts_above_every_value() {
+        let v = [1.0, 2.0, f64::INFINITY, f64::INFINITY];
+        assert_eq!(quantile_sorted(&v, 0.0), Some(1.0));
+        assert_eq!(quantile_sorted(&v, 0.975), Some(f64::INFINITY));
+    }
+}

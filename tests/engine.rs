@@ -1,0 +1,160 @@
+//! End to end: scenario -> cohorts -> reanalysis, against closed forms.
+
+use cohortsim::scenario;
+use cohortsim::sim::{self, replicate_rng, simulate_into, RunConfig, Workspace};
+use std::path::Path;
+
+/// Constant hazards, no covariates, follow-up long enough that nobody is censored.
+fn constant_hazards(extra_design: &str) -> String {
+    format!(
+        r#"
+[meta]
+name = "constant"
+[cohort]
+n = 200
+[[arms]]
+name = "A"
+[outcome.progression]
+family = "exponential"
+rate = 0.06
+[outcome.death_before_progression]
+family = "exponential"
+rate = 0.01
+[outcome.death_after_progression]
+family = "exponential"
+rate = 0.04
+[design.accrual]
+end = 12.0
+[design.cutoff]
+date = 2000.0
+{extra_design}
+[analysis]
+landmarks = [6, 12]
+truth_n = 200000
+"#
+    )
+}
+
+fn os_closed_form(l01: f64, l02: f64, l12: f64, t: f64) -> f64 {
+    let a = l01 + l02;
+    (-a * t).exp() + l01 * ((-l12 * t).exp() - (-a * t).exp()) / (a - l12)
+}
+
+fn column(out: &sim::RunOutput, name: &str) -> Vec<f64> {
+    let c = out.columns.iter().position(|c| c.name == name).unwrap();
+    (0..out.replicates()).map(|r| out.row(r)[c]).collect()
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let m = v.iter().sum::<f64>() / v.len() as f64;
+    let s = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt();
+    (m, s)
+}
+
+#[test]
+fn truths_and_landmark_estimates_match_the_illness_death_closed_forms() {
+    let s = scenario::from_str(&constant_hazards(""), Path::new("constant.toml")).unwrap();
+    let cols = sim::columns(&s);
+    let (truth, _) = sim::true_values(&s, &cols).unwrap();
+    let get = |name: &str| truth[cols.iter().position(|c| c.name == name).unwrap()];
+
+    // PFS is exponential with rate 0.07: the truth is exact (closed form, no covariates).
+    let median = (2f64).ln() / 0.07;
+    assert!((get("A.pfs_median").unwrap() / median - 1.0).abs() < 1e-9);
+    // (an average of 200,000 equal terms: summation error only)
+    assert!((get("A.pfs_at_12").unwrap() / (-0.07f64 * 12.0).exp() - 1.0).abs() < 1e-10);
+    // OS from the large cohort: within 4 binomial SEs of the closed form.
+    let os12 = os_closed_form(0.06, 0.01, 0.04, 12.0);
+    let se = (os12 * (1.0 - os12) / 200_000.0).sqrt();
+    assert!((get("A.os_at_12").unwrap() - os12).abs() < 4.0 * se);
+
+    // Without censoring the KM landmark estimate is a sample proportion: its mean over
+    // replicates is the truth within 4 Monte Carlo SEs.
+    let out = sim::run(
+        &s,
+        &RunConfig {
+            replicates: 2000,
+            seed: 3,
+            n: 200,
+        },
+        &|_| {},
+    )
+    .unwrap();
+    for (name, target) in [
+        ("A.pfs_at_12", (-0.84f64).exp()),
+        ("A.os_at_12", os12),
+        ("A.os_at_6", os_closed_form(0.06, 0.01, 0.04, 6.0)),
+    ] {
+        let (m, sd) = mean_sd(&column(&out, name));
+        let mcse = sd / (2000f64).sqrt();
+        assert!(
+            (m - target).abs() < 4.0 * mcse,
+            "{name}: mean {m} vs {target} (mcse {mcse})"
+        );
+        // and the spread is binomial
+        let binom = (target * (1.0 - target) / 200.0).sqrt();
+        assert!(
+            (sd / binom - 1.0).abs() < 0.1,
+            "{name}: sd {sd} vs binomial {binom}"
+        );
+    }
+    // Everyone has both events by month 2000: no censoring.
+    let events = column(&out, "A.os_events");
+    assert!(events.iter().all(|&e| e == 200.0));
+}
+
+#[test]
+fn visits_move_observed_progressions_onto_visit_days() {
+    let text = constant_hazards("[design.assessment]\nschedule = \"every\"\nevery_weeks = 6\n");
+    let s = scenario::from_str(&text, Path::new("visits.toml")).unwrap();
+    let interval = 6.0 * 7.0 / 30.4375;
+    let mut ws = Workspace::new();
+    let mut rng = replicate_rng(11, 0);
+    simulate_into(&s, 2000, &mut rng, &mut ws).unwrap();
+    let mut progressions = 0;
+    for i in 0..2000 {
+        let o = &ws.observed;
+        assert!(o.pfs_event[i], "no censoring expected");
+        let p = ws.progression[i];
+        let d = ws.death[i];
+        let visit = (p / interval - 1e-9).ceil() * interval;
+        if p.is_finite() && visit <= d {
+            progressions += 1;
+            let k = o.pfs_time[i] / interval;
+            assert!(
+                (k - k.round()).abs() < 1e-9,
+                "observed progression {} is not a visit day",
+                o.pfs_time[i]
+            );
+            assert!(o.pfs_time[i] >= p - 1e-12 && o.pfs_time[i] < p + interval);
+        } else {
+            // death came first (or before the visit that would have seen progression)
+            assert_eq!(o.pfs_time[i], d);
+        }
+    }
+    assert!(
+        progressions > 1500,
+        "expected most PFS events to be progressions, got {progressions}"
+    );
+}
+
+#[test]
+fn shipped_scenarios_resolve_and_their_truths_are_plausible() {
+    for (file, arm, lo, hi) in [
+        ("scenarios/botkin-isapd-2024.toml", "IsaPd", 12.0, 20.0),
+        ("scenarios/icaria-mm.toml", "Pd", 5.0, 8.0),
+    ] {
+        let s = scenario::load(Path::new(file)).unwrap();
+        let cols = sim::columns(&s);
+        let (truth, _) = sim::true_values(&s, &cols).unwrap();
+        let m = truth[cols
+            .iter()
+            .position(|c| c.name == format!("{arm}.pfs_median"))
+            .unwrap()]
+        .unwrap();
+        assert!(
+            m > lo && m < hi,
+            "{file}: true median PFS {m} outside the hand-set range"
+        );
+    }
+}

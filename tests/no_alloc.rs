@@ -1,0 +1,90 @@
+//! The per-replicate hot path must not touch the heap once buffers are warm.
+//! A counting global allocator (per thread, so the test harness's own
+//! allocations on other threads do not interfere) checks that.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::Instant;
+
+use cohortsim::analysis::{median_followup, ConfType, KaplanMeier};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> usize {
+    ALLOCS.with(|c| c.get())
+}
+
+fn cohort(rng: &mut ChaCha8Rng, n: usize, time: &mut Vec<f64>, event: &mut Vec<bool>) {
+    time.clear();
+    event.clear();
+    for _ in 0..n {
+        let death = -30.0 * rng.gen::<f64>().ln();
+        let cens = 60.0 * rng.gen::<f64>();
+        // Month-rounded, as registries report, so there are ties.
+        time.push(death.min(cens).ceil());
+        event.push(death <= cens);
+    }
+}
+
+#[test]
+fn refit_and_summaries_do_not_allocate_after_warm_up() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let (mut time, mut event) = (Vec::with_capacity(400), Vec::with_capacity(400));
+    let mut km = KaplanMeier::new();
+    let mut scratch = KaplanMeier::new();
+
+    // Warm-up at the largest size.
+    cohort(&mut rng, 400, &mut time, &mut event);
+    km.fit(&time, &event);
+    median_followup(&time, &event, &mut scratch);
+
+    let before = allocs();
+    let mut sink = 0.0;
+    let reps = 2_000;
+    let start = Instant::now();
+    for r in 0..reps {
+        cohort(&mut rng, 100 + r % 300, &mut time, &mut event);
+        km.fit(&time, &event);
+        for conf in ConfType::ALL {
+            let q = km.median(conf, 0.95);
+            sink += q.estimate.unwrap_or(0.0) + q.lower.unwrap_or(0.0);
+            if let Some(lm) = km.survival_at(24.0, conf, 0.95) {
+                sink += lm.surv;
+            }
+        }
+        sink += km.median_symmetric(0.95).se.unwrap_or(0.0);
+        sink += median_followup(&time, &event, &mut scratch)
+            .estimate
+            .unwrap_or(0.0);
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(allocs() - before, 0, "heap allocations in the hot path");
+    assert!(sink.is_finite());
+    eprintln!(
+        "{reps} replicates (n = 100..400; fit + 5 medians + 5 landmarks + symmetric + follow-up): {:.1} us/replicate",
+        elapsed.as_secs_f64() * 1e6 / reps as f64
+    );
+}
