@@ -13,6 +13,7 @@
 pub mod analysis;
 pub mod cohort;
 pub mod commands;
+pub mod data;
 pub mod design;
 pub mod error;
 pub mod hazard;
