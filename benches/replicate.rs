@@ -9,7 +9,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use std::path::Path;
 
 fn replicate(c: &mut Criterion) {
-    for file in ["scenarios/botkin-isapd-2024.toml", "scenarios/icaria-mm.toml"] {
+    for file in [
+        "scenarios/botkin-isapd-2024.toml",
+        "scenarios/icaria-mm.toml",
+    ] {
         let s = scenario::load(Path::new(file)).expect("shipped scenario");
         let name = s.meta.name.clone();
         let cols = columns(&s);
@@ -31,7 +34,10 @@ fn replicate(c: &mut Criterion) {
             b.iter(|| {
                 let mut rng = replicate_rng(1, r);
                 r += 1;
-                s.cohort.generate_into(s.n, &mut rng, &mut cohort).unwrap().screened
+                s.cohort
+                    .generate_into(s.n, &mut rng, &mut cohort)
+                    .unwrap()
+                    .screened
             })
         });
         c.bench_function(&format!("stage/simulate/{name}"), |b| {

@@ -9,9 +9,13 @@
 pub mod confidence;
 pub mod followup;
 pub mod kaplan_meier;
+pub mod parametric;
+pub mod proportion;
 pub mod quantile;
+pub mod rmst;
 
 pub use confidence::{pointwise_interval, z_value, ConfType, ParseConfTypeError};
 pub use followup::{median_followup, median_followup_with};
 pub use kaplan_meier::{KaplanMeier, Landmark};
 pub use quantile::{QuantileEstimate, SymmetricMedian, QUANTILE_TOLERANCE};
+pub use rmst::{rmst, rmst_difference, rmst_difference_with, Rmst, RmstDifference};
