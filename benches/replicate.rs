@@ -1,5 +1,5 @@
-//! The per-replicate path, whole and by stage (covariates; covariates + design
-//! + outcomes; reanalysis), for the shipped scenarios. Figures go in
+//! The per-replicate path, whole and by stage (covariates; covariates, design
+//! and outcomes; reanalysis), for the shipped scenarios. Figures go in
 //! docs/performance.md.
 
 use cohortsim::cohort::Cohort;

@@ -2,6 +2,7 @@
 //! library; every error ends here as a message and a non-zero exit.
 
 use clap::{Parser, Subcommand};
+use cohortsim::analysis::Ties;
 use cohortsim::commands;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -54,6 +55,55 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Estimate survival, medians, landmarks, log-rank and Cox on patient-level CSV data.
+    Analyze {
+        /// CSV with a header row: simulated (`simulate`) or real.
+        data: PathBuf,
+        /// Time column (months, or any unit, >= 0).
+        #[arg(long)]
+        time: String,
+        /// Event column: 1/0 or true/false.
+        #[arg(long)]
+        event: String,
+        /// Compare groups (Kaplan-Meier per group, log-rank, group in the Cox model).
+        #[arg(long)]
+        group: Option<String>,
+        /// Stratify the log-rank test and the Cox model.
+        #[arg(long)]
+        strata: Option<String>,
+        /// Cox model covariates; text columns become dummies COL=LEVEL.
+        #[arg(long, value_delimiter = ',')]
+        covariates: Vec<String>,
+        /// Cox model ties.
+        #[arg(long, default_value = "efron", value_parser = ["efron", "breslow"])]
+        ties: String,
+        /// Kaplan-Meier CI transform, as R's survfit.
+        #[arg(long, default_value = "log", value_parser = ["log", "log-log", "plain", "logit", "arcsin"])]
+        conf_type: String,
+        #[arg(long, default_value_t = 0.95)]
+        conf_level: f64,
+        /// Landmark times for survival estimates.
+        #[arg(long, value_delimiter = ',')]
+        landmark: Vec<f64>,
+        /// Restricted mean survival time up to TAU.
+        #[arg(long)]
+        tau: Option<f64>,
+        /// Print the JSON document of docs/analyze-json.md.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn analyze(args: commands::analyze::AnalyzeArgs, json: bool) -> Result<(), cohortsim::Error> {
+    let a = commands::analyze::analyze(&args)?;
+    if json {
+        let text =
+            serde_json::to_string_pretty(&a).map_err(|e| cohortsim::Error::Usage(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{}", cohortsim::report::analysis_text::render(&a));
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -85,6 +135,39 @@ fn main() -> ExitCode {
             progress: std::io::stderr().is_terminal(),
         })
         .map(|text| print!("{text}")),
+        Command::Analyze {
+            data,
+            time,
+            event,
+            group,
+            strata,
+            covariates,
+            ties,
+            conf_type,
+            conf_level,
+            landmark,
+            tau,
+            json,
+        } => analyze(
+            commands::analyze::AnalyzeArgs {
+                data,
+                time,
+                event,
+                group,
+                strata,
+                covariates,
+                ties: if ties == "breslow" {
+                    Ties::Breslow
+                } else {
+                    Ties::Efron
+                },
+                conf_type: conf_type.parse().unwrap_or_default(),
+                conf_level,
+                landmarks: landmark,
+                tau,
+            },
+            json,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

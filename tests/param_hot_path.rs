@@ -15,8 +15,6 @@ use cohortsim::analysis::KaplanMeier;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Counts allocations made by the current thread (tests run in parallel).
-
 fn cohort(rng: &mut ChaCha8Rng, n: usize, time: &mut Vec<f64>, event: &mut Vec<bool>) {
     time.clear();
     event.clear();

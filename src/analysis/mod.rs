@@ -7,15 +7,20 @@
 //! panics, it just yields empty fits and `None` summaries.
 
 pub mod confidence;
+pub mod cox;
 pub mod followup;
 pub mod kaplan_meier;
+pub mod linalg;
+pub mod logrank;
 pub mod parametric;
 pub mod proportion;
 pub mod quantile;
 pub mod rmst;
 
 pub use confidence::{pointwise_interval, z_value, ConfType, ParseConfTypeError};
+pub use cox::{CoefSummary, CoxControl, CoxError, CoxFit, CoxModel, Ties};
 pub use followup::{median_followup, median_followup_with};
 pub use kaplan_meier::{KaplanMeier, Landmark};
+pub use logrank::{LogRank, LogRankError, LogRankResult, Weighting};
 pub use quantile::{QuantileEstimate, SymmetricMedian, QUANTILE_TOLERANCE};
 pub use rmst::{rmst, rmst_difference, rmst_difference_with, Rmst, RmstDifference};

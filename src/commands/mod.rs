@@ -1,6 +1,7 @@
 //! What each subcommand does, as library functions with plain arguments; the
 //! binary only parses the command line and reports errors.
 
+pub mod analyze;
 pub mod run;
 pub mod simulate;
 pub mod validate;

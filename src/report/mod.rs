@@ -1,5 +1,6 @@
 //! The last stage: results as files for programs (CSV, JSON) and text for people.
 
+pub mod analysis_text;
 pub mod atomic;
 pub mod patients;
 pub mod replicates;

@@ -43,6 +43,9 @@ pub struct AnalysisPlan {
     pub conf_level: f64,
     /// Patients per arm in the large cohort that gives the model's true values.
     pub truth_n: usize,
+    /// The arm other arms are compared with (hazard ratios, log-rank).
+    pub control: usize,
+    pub ties: crate::analysis::Ties,
 }
 
 /// A validated scenario: everything the simulator needs, in months since the

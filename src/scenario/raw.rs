@@ -290,4 +290,10 @@ pub struct RawAnalysis {
     pub conf_level: Option<f64>,
     #[serde(default)]
     pub truth_n: Option<i64>,
+    /// The comparator arm for hazard ratios (default: the last arm).
+    #[serde(default)]
+    pub control: Option<String>,
+    /// Cox model ties: "efron" (default) or "breslow".
+    #[serde(default)]
+    pub ties: Option<String>,
 }

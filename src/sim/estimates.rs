@@ -3,7 +3,7 @@
 //! `cohortsim analyze` applies to real data.
 
 use super::workspace::Workspace;
-use crate::analysis::{median_followup, KaplanMeier};
+use crate::analysis::{median_followup, CoxModel, KaplanMeier, LogRank, Weighting};
 use crate::scenario::Scenario;
 
 /// The quantity behind a column.
@@ -23,6 +23,14 @@ pub enum Quantity {
     OsAt(usize),
     /// Median follow-up by reverse Kaplan-Meier.
     FollowupMedian,
+    /// Cox PFS hazard ratio of this arm against the control arm (arms as
+    /// dummies in one model), and its CI bounds.
+    PfsHr,
+    PfsHrLower,
+    PfsHrUpper,
+    /// Log-rank test of PFS across all arms.
+    PfsLogrankChisq,
+    PfsLogrankP,
     /// Calendar month of the data cut-off (since the accrual start).
     CutoffMonth,
     /// Fraction of screened patients that the eligibility rules excluded.
@@ -89,6 +97,23 @@ pub fn columns(s: &Scenario) -> Vec<Column> {
             push(format!("os_at_{}", month_label(t)), Quantity::OsAt(k));
         }
         push("followup_median".into(), Quantity::FollowupMedian);
+        if s.arms.len() > 1 && a != s.analysis.control {
+            push("pfs_hr".into(), Quantity::PfsHr);
+            push("pfs_hr_lower".into(), Quantity::PfsHrLower);
+            push("pfs_hr_upper".into(), Quantity::PfsHrUpper);
+        }
+    }
+    if s.arms.len() > 1 {
+        for (name, q) in [
+            ("pfs_logrank_chisq", Quantity::PfsLogrankChisq),
+            ("pfs_logrank_p", Quantity::PfsLogrankP),
+        ] {
+            cols.push(Column {
+                name: name.into(),
+                arm: None,
+                quantity: q,
+            });
+        }
     }
     cols.push(Column {
         name: "cutoff_month".into(),
@@ -111,6 +136,15 @@ pub struct Analyser {
     pfs: KaplanMeier,
     os: KaplanMeier,
     followup: KaplanMeier,
+    /// Between-arm comparisons: arm codes, the Cox design matrix, results.
+    group: Vec<u32>,
+    x: Vec<f64>,
+    logrank: LogRank,
+    cox: CoxModel,
+    /// Per arm: (HR, lower, upper) against the control arm.
+    hr: Vec<[f64; 3]>,
+    logrank_chisq: f64,
+    logrank_p: f64,
 }
 
 const NA: f64 = f64::NAN;
@@ -137,9 +171,58 @@ impl Analyser {
         }
     }
 
+    /// Log-rank test across arms and one Cox model with a dummy per
+    /// non-control arm, on observed PFS: what a trial report gives.
+    fn compare_arms(&mut self, s: &Scenario, ws: &Workspace) {
+        let k = s.arms.len();
+        let control = s.analysis.control;
+        let o = &ws.observed;
+        self.group.clear();
+        self.group.extend(ws.arm.iter().map(|&a| a as u32));
+        let r = self.logrank.test(
+            &o.pfs_time,
+            &o.pfs_event,
+            &self.group,
+            k,
+            None,
+            Weighting::LogRank,
+        );
+        self.logrank_chisq = r.chisq;
+        self.logrank_p = r.p_value;
+
+        let others: usize = k - 1;
+        self.x.clear();
+        for &a in &ws.arm {
+            let a = a as usize;
+            for j in (0..k).filter(|&j| j != control) {
+                self.x.push(if a == j { 1.0 } else { 0.0 });
+            }
+        }
+        self.hr.clear();
+        self.hr.resize(k, [NA; 3]);
+        let fit = self.cox.fit(
+            &o.pfs_time,
+            &o.pfs_event,
+            &self.x,
+            others,
+            None,
+            s.analysis.ties,
+        );
+        if fit.is_ok_and(|f| f.is_ok()) {
+            for (col, arm) in (0..k).filter(|&j| j != control).enumerate() {
+                if let Some(c) = self.cox.coef_summary(col, s.analysis.conf_level) {
+                    self.hr[arm] = [c.hr, c.hr_lower, c.hr_upper];
+                }
+            }
+        }
+    }
+
     /// Fills `row` (one value per column of `columns(s)`) from the cohort in `ws`.
     pub fn analyse(&mut self, s: &Scenario, ws: &Workspace, cols: &[Column], row: &mut [f64]) {
         let plan = &s.analysis;
+        if s.arms.len() > 1 {
+            self.compare_arms(s, ws);
+        }
         let mut current_arm = usize::MAX;
         let mut pfs_median = None;
         let mut os_median = None;
@@ -179,6 +262,11 @@ impl Analyser {
                 Quantity::PfsAtLower(k) => landmark(&self.pfs, k).map(|l| l.lower).unwrap_or(NA),
                 Quantity::PfsAtUpper(k) => landmark(&self.pfs, k).map(|l| l.upper).unwrap_or(NA),
                 Quantity::OsAt(k) => landmark(&self.os, k).map(|l| l.surv).unwrap_or(NA),
+                Quantity::PfsHr => self.hr[current_arm][0],
+                Quantity::PfsHrLower => self.hr[current_arm][1],
+                Quantity::PfsHrUpper => self.hr[current_arm][2],
+                Quantity::PfsLogrankChisq => self.logrank_chisq,
+                Quantity::PfsLogrankP => self.logrank_p,
                 Quantity::CutoffMonth => ws.cutoff.map(|c| c.calendar_cutoff).unwrap_or(NA),
                 Quantity::ScreenedOut => ws.generation.excluded_fraction(),
             };

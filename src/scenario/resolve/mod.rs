@@ -8,9 +8,9 @@ mod covariates;
 mod design;
 mod outcome;
 
-use super::raw::{RawAnalysis, RawScenario};
+use super::raw::{RawAnalysis, RawArm, RawScenario};
 use super::{AnalysisPlan, Arm, Meta, Scenario};
-use crate::analysis::ConfType;
+use crate::analysis::{ConfType, Ties};
 use crate::error::Problem;
 
 /// Collects problems with their key paths.
@@ -32,7 +32,11 @@ impl Ctx {
 /// true values: the median's Monte Carlo error is then about 0.2% of it.
 pub const DEFAULT_TRUTH_N: usize = 400_000;
 
-fn analysis_plan(ctx: &mut Ctx, raw: Option<&RawAnalysis>) -> Option<AnalysisPlan> {
+fn analysis_plan(
+    ctx: &mut Ctx,
+    raw: Option<&RawAnalysis>,
+    arms: &[RawArm],
+) -> Option<AnalysisPlan> {
     let landmarks = raw
         .and_then(|a| a.landmarks.clone())
         .unwrap_or_else(|| vec![12.0]);
@@ -77,6 +81,29 @@ fn analysis_plan(ctx: &mut Ctx, raw: Option<&RawAnalysis>) -> Option<AnalysisPla
         );
         ok = false;
     }
+    let control = match raw.and_then(|a| a.control.as_deref()) {
+        None => arms.len().saturating_sub(1),
+        Some(name) => match arms.iter().position(|a| a.name == name) {
+            Some(i) => i,
+            None => {
+                ctx.err("analysis.control", format!("no arm named `{name}`"));
+                ok = false;
+                0
+            }
+        },
+    };
+    let ties = match raw.and_then(|a| a.ties.as_deref()).unwrap_or("efron") {
+        "efron" => Ties::Efron,
+        "breslow" => Ties::Breslow,
+        other => {
+            ctx.err(
+                "analysis.ties",
+                format!("expected `efron` or `breslow`, got `{other}`"),
+            );
+            ok = false;
+            Ties::Efron
+        }
+    };
     if !ok {
         return None;
     }
@@ -85,6 +112,8 @@ fn analysis_plan(ctx: &mut Ctx, raw: Option<&RawAnalysis>) -> Option<AnalysisPla
         conf_type: conf_type?,
         conf_level,
         truth_n: truth_n as usize,
+        control,
+        ties,
     })
 }
 
@@ -120,6 +149,11 @@ fn normalise(raw: &RawScenario, plan: Option<&AnalysisPlan>) -> RawScenario {
             conf_type: Some(plan.conf_type.to_string()),
             conf_level: Some(plan.conf_level),
             truth_n: Some(plan.truth_n as i64),
+            control: raw.arms.get(plan.control).map(|a| a.name.clone()),
+            ties: Some(match plan.ties {
+                Ties::Efron => "efron".into(),
+                Ties::Breslow => "breslow".into(),
+            }),
         });
     }
     out
@@ -178,7 +212,7 @@ pub fn resolve(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         design::allocation(&mut ctx, &raw.arms, raw.randomisation.as_ref(), columns)
     };
     let design = design::design(&mut ctx, &raw.design);
-    let plan = analysis_plan(&mut ctx, raw.analysis.as_ref());
+    let plan = analysis_plan(&mut ctx, raw.analysis.as_ref(), &raw.arms);
 
     if !ctx.problems.is_empty() {
         return Err(ctx.problems);
