@@ -61,30 +61,54 @@ fn estimators(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("km_median_symmetric", n), &s, |b, _| {
             b.iter(|| km.median_symmetric(0.95).se)
         });
-        group.bench_with_input(BenchmarkId::new("rmst_24", n), &s, |b, _| b.iter(|| rmst(&km, 24.0).map(|r| r.se)));
+        group.bench_with_input(BenchmarkId::new("rmst_24", n), &s, |b, _| {
+            b.iter(|| rmst(&km, 24.0).map(|r| r.se))
+        });
         let mut scratch = KaplanMeier::new();
         group.bench_with_input(BenchmarkId::new("followup_reverse_km", n), &s, |b, s| {
             b.iter(|| median_followup(&s.time, &s.event, &mut scratch).estimate)
         });
         let mut lr = LogRank::new();
         group.bench_with_input(BenchmarkId::new("logrank", n), &s, |b, s| {
-            b.iter(|| lr.test(&s.time, &s.event, &s.group, 2, None, Weighting::LogRank).chisq)
+            b.iter(|| {
+                lr.test(&s.time, &s.event, &s.group, 2, None, Weighting::LogRank)
+                    .chisq
+            })
         });
         let mut cox = CoxModel::new();
-        for (name, ties) in [("cox_efron_p2", Ties::Efron), ("cox_breslow_p2", Ties::Breslow)] {
+        for (name, ties) in [
+            ("cox_efron_p2", Ties::Efron),
+            ("cox_breslow_p2", Ties::Breslow),
+        ] {
             group.bench_with_input(BenchmarkId::new(name, n), &s, |b, s| {
-                b.iter(|| cox.fit(&s.time, &s.event, &s.x, 2, None, ties).map(|f| f.loglik).unwrap_or(0.0))
+                b.iter(|| {
+                    cox.fit(&s.time, &s.event, &s.x, 2, None, ties)
+                        .map(|f| f.loglik)
+                        .unwrap_or(0.0)
+                })
             });
         }
         group.bench_with_input(BenchmarkId::new("exponential_mle", n), &s, |b, s| {
-            b.iter(|| fit_exponential(&s.time, &s.event).map(|f| f.loglik).unwrap_or(0.0))
+            b.iter(|| {
+                fit_exponential(&s.time, &s.event)
+                    .map(|f| f.loglik)
+                    .unwrap_or(0.0)
+            })
         });
         group.bench_with_input(BenchmarkId::new("weibull_mle", n), &s, |b, s| {
-            b.iter(|| fit_weibull(&s.time, &s.event).map(|f| f.loglik).unwrap_or(0.0))
+            b.iter(|| {
+                fit_weibull(&s.time, &s.event)
+                    .map(|f| f.loglik)
+                    .unwrap_or(0.0)
+            })
         });
         let responders = (n as u64) * 2 / 3;
         group.bench_with_input(BenchmarkId::new("clopper_pearson", n), &n, |b, &n| {
-            b.iter(|| clopper_pearson(responders, n as u64, 0.95).map(|p| p.lower).unwrap_or(0.0))
+            b.iter(|| {
+                clopper_pearson(responders, n as u64, 0.95)
+                    .map(|p| p.lower)
+                    .unwrap_or(0.0)
+            })
         });
     }
     group.finish();

@@ -88,6 +88,9 @@ enum Command {
         /// Restricted mean survival time up to TAU.
         #[arg(long)]
         tau: Option<f64>,
+        /// A 0/1 (or yes/no) column, e.g. response: its rate with an exact CI per group.
+        #[arg(long)]
+        response: Option<String>,
         /// Print the JSON document of docs/analyze-json.md.
         #[arg(long)]
         json: bool,
@@ -147,6 +150,7 @@ fn main() -> ExitCode {
             conf_level,
             landmark,
             tau,
+            response,
             json,
         } => analyze(
             commands::analyze::AnalyzeArgs {
@@ -165,6 +169,7 @@ fn main() -> ExitCode {
                 conf_level,
                 landmarks: landmark,
                 tau,
+                response,
             },
             json,
         ),

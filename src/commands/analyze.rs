@@ -2,6 +2,8 @@
 //! CSV (a simulated cohort or a real one). The JSON document it writes is
 //! described in docs/analyze-json.md and is stable.
 
+use crate::analysis::parametric::{fit_exponential, fit_weibull, FitError, ParametricFit};
+use crate::analysis::proportion::clopper_pearson;
 use crate::analysis::{ConfType, CoxError, CoxModel, KaplanMeier, LogRank, Ties, Weighting};
 use crate::data::{design_matrix, read_csv, Columns, PatientData};
 use crate::error::Error;
@@ -21,6 +23,8 @@ pub struct AnalyzeArgs {
     pub conf_level: f64,
     pub landmarks: Vec<f64>,
     pub tau: Option<f64>,
+    /// A 0/1 column whose rate (e.g. ORR) gets an exact CI per group.
+    pub response: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +54,31 @@ pub struct GroupJson {
     pub landmarks: Vec<LandmarkJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rmst: Option<RmstJson>,
+    /// Parametric fits by maximum likelihood (null when there are no events).
+    pub exponential: Option<ParametricJson>,
+    pub weibull: Option<ParametricJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseJson>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParametricJson {
+    pub median: f64,
+    pub median_se: Option<f64>,
+    /// Weibull: S(t) = exp(-(t / scale)^shape); exponential: shape 1.
+    pub shape: f64,
+    pub scale: f64,
+    pub loglik: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseJson {
+    pub responders: u64,
+    pub n: u64,
+    pub rate: f64,
+    /// Exact (Clopper-Pearson) interval at conf_level, as binom.test.
+    pub lower: f64,
+    pub upper: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,10 +143,23 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+fn parametric(fit: Result<ParametricFit, FitError>) -> Option<ParametricJson> {
+    let f = fit.ok()?;
+    let m = f.median();
+    Some(ParametricJson {
+        median: m.estimate,
+        median_se: finite(m.se),
+        shape: f.shape(),
+        scale: f.weibull_scale(),
+        loglik: f.loglik,
+    })
+}
+
 fn group_summary(
     name: &str,
     time: &[f64],
     event: &[bool],
+    response: Option<&[bool]>,
     args: &AnalyzeArgs,
     km: &mut KaplanMeier,
 ) -> GroupJson {
@@ -165,6 +207,20 @@ fn group_summary(
         },
         landmarks,
         rmst,
+        exponential: parametric(fit_exponential(time, event)),
+        weibull: parametric(fit_weibull(time, event)),
+        response: response.and_then(|r| {
+            let x = r.iter().filter(|&&v| v).count() as u64;
+            clopper_pearson(x, r.len() as u64, args.conf_level)
+                .ok()
+                .map(|p| ResponseJson {
+                    responders: x,
+                    n: r.len() as u64,
+                    rate: p.estimate,
+                    lower: p.lower,
+                    upper: p.upper,
+                })
+        }),
     }
 }
 
@@ -172,7 +228,14 @@ fn group_summary(
 fn groups(data: &PatientData, args: &AnalyzeArgs) -> Vec<GroupJson> {
     let mut km = KaplanMeier::new();
     match &data.group {
-        None => vec![group_summary("all", &data.time, &data.event, args, &mut km)],
+        None => vec![group_summary(
+            "all",
+            &data.time,
+            &data.event,
+            data.response.as_deref(),
+            args,
+            &mut km,
+        )],
         Some(g) => g
             .levels
             .iter()
@@ -183,7 +246,11 @@ fn groups(data: &PatientData, args: &AnalyzeArgs) -> Vec<GroupJson> {
                     .collect();
                 let t: Vec<f64> = idx.iter().map(|&i| data.time[i]).collect();
                 let e: Vec<bool> = idx.iter().map(|&i| data.event[i]).collect();
-                group_summary(name, &t, &e, args, &mut km)
+                let r: Option<Vec<bool>> = data
+                    .response
+                    .as_ref()
+                    .map(|r| idx.iter().map(|&i| r[i]).collect());
+                group_summary(name, &t, &e, r.as_deref(), args, &mut km)
             })
             .collect(),
     }
@@ -215,6 +282,7 @@ pub fn analyze(args: &AnalyzeArgs) -> Result<AnalysisJson, Error> {
         group: args.group.as_deref(),
         strata: args.strata.as_deref(),
         covariates: &args.covariates,
+        response: args.response.as_deref(),
     };
     let data = read_csv(&args.data, &cols)?;
     if let Some(g) = &data.group {

@@ -36,6 +36,8 @@ pub struct PatientData {
     pub group: Option<Factor>,
     pub strata: Option<Factor>,
     pub covariates: Vec<Covariate>,
+    /// A binary outcome per row (e.g. response), for a proportion and its CI.
+    pub response: Option<Vec<bool>>,
 }
 
 /// Which columns to read.
@@ -46,6 +48,7 @@ pub struct Columns<'a> {
     pub group: Option<&'a str>,
     pub strata: Option<&'a str>,
     pub covariates: &'a [String],
+    pub response: Option<&'a str>,
 }
 
 fn bad(path: &Path, message: String) -> Error {
@@ -118,6 +121,7 @@ pub fn read_csv(path: &Path, cols: &Columns) -> Result<PatientData, Error> {
     let e_col = find(cols.event, "event")?;
     let g_col = cols.group.map(|g| find(g, "group")).transpose()?;
     let s_col = cols.strata.map(|s| find(s, "strata")).transpose()?;
+    let r_col = cols.response.map(|r| find(r, "response")).transpose()?;
     let mut c_cols = Vec::with_capacity(cols.covariates.len());
     for (i, c) in cols.covariates.iter().enumerate() {
         if cols.covariates[..i].contains(c) {
@@ -130,6 +134,7 @@ pub fn read_csv(path: &Path, cols: &Columns) -> Result<PatientData, Error> {
     let mut event = Vec::new();
     let mut group_cells = Vec::new();
     let mut strata_cells = Vec::new();
+    let mut response = Vec::new();
     let mut cov_cells: Vec<Vec<String>> = vec![Vec::new(); c_cols.len()];
     for (i, record) in reader.records().enumerate() {
         let row = i + 2;
@@ -166,6 +171,23 @@ pub fn read_csv(path: &Path, cols: &Columns) -> Result<PatientData, Error> {
         })?;
         time.push(tv);
         event.push(ev);
+        if let Some(c) = r_col {
+            let v = cell(c);
+            let yes_no = match v {
+                _ if v.eq_ignore_ascii_case("yes") => Some(true),
+                _ if v.eq_ignore_ascii_case("no") => Some(false),
+                _ => parse_event(v),
+            };
+            response.push(yes_no.ok_or_else(|| {
+                bad(
+                    path,
+                    format!(
+                        "row {row}, column `{}`: response must be 0/1, true/false or yes/no, got `{v}`",
+                        cols.response.unwrap_or_default()
+                    ),
+                )
+            })?);
+        }
         for (role, col, name, out) in [
             ("group", g_col, cols.group, &mut group_cells),
             ("strata", s_col, cols.strata, &mut strata_cells),
@@ -249,5 +271,6 @@ pub fn read_csv(path: &Path, cols: &Columns) -> Result<PatientData, Error> {
         group,
         strata,
         covariates,
+        response: r_col.map(|_| response),
     })
 }

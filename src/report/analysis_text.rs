@@ -42,6 +42,28 @@ pub fn render(a: &AnalysisJson) -> String {
                 num(l.upper)
             );
         }
+        for (label, fit) in [("exponential", &g.exponential), ("Weibull", &g.weibull)] {
+            if let Some(f) = fit {
+                let _ = writeln!(
+                    o,
+                    "    {label} fit: median {} (SE {}), shape {}",
+                    num(Some(f.median)),
+                    num(f.median_se),
+                    num(Some(f.shape))
+                );
+            }
+        }
+        if let Some(r) = &g.response {
+            let _ = writeln!(
+                o,
+                "    response: {}/{} = {} (exact CI {} - {})",
+                r.responders,
+                r.n,
+                num(Some(r.rate)),
+                num(Some(r.lower)),
+                num(Some(r.upper))
+            );
+        }
         if let Some(r) = &g.rmst {
             let _ = writeln!(
                 o,
