@@ -8,24 +8,30 @@ use std::process::Command;
 
 const COHORT: &str = "tests/fixtures/analyze/icaria_cohort.csv";
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_cohortsim")
+/// Runs `cohortsim analyze` with these arguments.
+fn analyze(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cohortsim"))
+        .arg("analyze")
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn analyze_json(extra: &[&str]) -> Value {
-    let o = Command::new(bin())
-        .args([
-            "analyze",
-            COHORT,
-            "--time",
-            "pfs_time",
-            "--event",
-            "pfs_event",
-            "--json",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
+    let o = analyze(
+        &[
+            &[
+                COHORT,
+                "--time",
+                "pfs_time",
+                "--event",
+                "pfs_event",
+                "--json",
+            ],
+            extra,
+        ]
+        .concat(),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -120,12 +126,9 @@ fn json_matches_r_for_every_conf_type_and_tie_method() {
 
 #[test]
 fn text_output_without_json() {
-    let o = Command::new(bin())
-        .args([
-            "analyze", COHORT, "--time", "os_time", "--event", "os_event", "--group", "arm",
-        ])
-        .output()
-        .unwrap();
+    let o = analyze(&[
+        COHORT, "--time", "os_time", "--event", "os_event", "--group", "arm",
+    ]);
     assert!(o.status.success());
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
@@ -143,18 +146,7 @@ fn write(name: &str, text: &str) -> PathBuf {
 
 fn expect_error(csv: &str, args: &[&str], words: &[&str]) {
     let p = write("data.csv", csv);
-    let o = Command::new(bin())
-        .args([
-            "analyze",
-            p.to_str().unwrap(),
-            "--time",
-            "t",
-            "--event",
-            "e",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
+    let o = analyze(&[&[p.to_str().unwrap(), "--time", "t", "--event", "e"], args].concat());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "expected failure for {csv:?} {args:?}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -204,18 +196,14 @@ fn bad_input_names_row_and_column() {
     expect_error("t,e,x\n1,0,1\n2,0,7\n", &["--covariates", "x"], &["event"]);
     // An argument error is about the command line, not the file.
     let p = write("ok.csv", ok);
-    let o = Command::new(bin())
-        .args([
-            "analyze",
-            p.to_str().unwrap(),
-            "--time",
-            "t",
-            "--event",
-            "e",
-            "--tau=-1",
-        ])
-        .output()
-        .unwrap();
+    let o = analyze(&[
+        p.to_str().unwrap(),
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--tau=-1",
+    ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--tau must be positive"));
 }
@@ -223,18 +211,7 @@ fn bad_input_names_row_and_column() {
 #[test]
 fn true_false_events_are_read() {
     let p = write("tf.csv", "t,e\n1,true\n2,FALSE\n3,True\n");
-    let o = Command::new(bin())
-        .args([
-            "analyze",
-            p.to_str().unwrap(),
-            "--time",
-            "t",
-            "--event",
-            "e",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let o = analyze(&[p.to_str().unwrap(), "--time", "t", "--event", "e", "--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["events"], 2);
@@ -249,20 +226,16 @@ fn a_level_without_events_is_reported_as_monotone_not_nan() {
         csv.push_str(&format!("{},1,a\n{},0,b\n", i + 1, i + 2));
     }
     let p = write("mono.csv", &csv);
-    let o = Command::new(bin())
-        .args([
-            "analyze",
-            p.to_str().unwrap(),
-            "--time",
-            "t",
-            "--event",
-            "e",
-            "--group",
-            "g",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let o = analyze(&[
+        p.to_str().unwrap(),
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--group",
+        "g",
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["cox"]["converged"], false);

@@ -1,5 +1,5 @@
-//! The hot path allocates nothing after warm-up (counted by a per-thread allocator hook),
-//! and a rough throughput figure for n = 60.
+//! The hot path allocates nothing after warm-up (counted by a per-thread allocator hook);
+//! speed is measured by benches/replicate.rs, not here.
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
@@ -22,16 +22,9 @@ fn generate_into_allocates_nothing_after_warm_up() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         spec.generate_into(60, &mut rng, &mut c).unwrap();
         let before = allocs();
-        let reps = 20_000;
-        let t = std::time::Instant::now();
-        for _ in 0..reps {
+        for _ in 0..2_000 {
             spec.generate_into(60, &mut rng, &mut c).unwrap();
         }
-        let dt = t.elapsed();
         assert_eq!(allocs() - before, 0, "{mode:?}: allocations after warm-up");
-        eprintln!(
-            "{mode:?}: {:.0} cohorts of 60 per second (17 covariates)",
-            reps as f64 / dt.as_secs_f64()
-        );
     }
 }

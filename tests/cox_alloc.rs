@@ -1,39 +1,16 @@
-//! The fit must not allocate after warm-up (per-replicate hot path), and a
-//! rough throughput figure for small n.
+//! The fit must not allocate after warm-up (per-replicate hot path). Speed is
+//! measured by benches/estimators.rs, not here.
 
-use cohortsim::analysis::cox::{CoxModel, Ties};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::time::Instant;
-
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new_size)
-    }
-}
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::{allocs, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn allocs() -> usize {
-    ALLOCS.with(|c| c.get())
-}
+use cohortsim::analysis::cox::{CoxModel, Ties};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 struct Data {
     t: Vec<f64>,
@@ -64,7 +41,7 @@ fn simulate(rng: &mut ChaCha8Rng, n: usize) -> Data {
 }
 
 #[test]
-fn no_allocation_after_warm_up_and_throughput() {
+fn no_allocation_after_warm_up() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let reps: Vec<Data> = (0..2000).map(|_| simulate(&mut rng, 100)).collect();
     let mut m = CoxModel::new();
@@ -79,7 +56,6 @@ fn no_allocation_after_warm_up_and_throughput() {
     )
     .unwrap();
     let before = allocs();
-    let start = Instant::now();
     let mut sum = 0.0;
     let mut fits = 0usize;
     for d in &reps {
@@ -95,41 +71,8 @@ fn no_allocation_after_warm_up_and_throughput() {
         let _ = m.fit(&d.t[..50], &d.e[..50], &d.x[..100], 2, None, Ties::Efron);
         fits += 1;
     }
-    let el = start.elapsed();
     let after = allocs();
     assert_eq!(after - before, 0, "allocations in the hot path");
     assert!(sum.is_finite());
-    eprintln!(
-        "{fits} fits (n = 100/50, p = 2) in {:.3} s: {:.0} fits/s",
-        el.as_secs_f64(),
-        fits as f64 / el.as_secs_f64()
-    );
-}
-
-#[test]
-fn throughput_by_size() {
-    let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let mut m = CoxModel::new();
-    for n in [30usize, 50, 100, 300] {
-        let reps: Vec<Data> = (0..500).map(|_| simulate(&mut rng, n)).collect();
-        let mut iters = 0u64;
-        let mut fits = 0u64;
-        let start = Instant::now();
-        for _ in 0..4 {
-            for d in &reps {
-                if let Ok(f) = m.fit(&d.t, &d.e, &d.x, 2, None, Ties::Efron) {
-                    iters += f.iterations as u64;
-                    fits += 1;
-                }
-            }
-        }
-        let el = start.elapsed().as_secs_f64();
-        assert!(fits > 0);
-        eprintln!(
-            "n = {n:4}, p = 2, Efron: {:8.0} fits/s ({:.1} us/fit, mean {:.1} NR iterations)",
-            fits as f64 / el,
-            1e6 * el / fits as f64,
-            iters as f64 / fits as f64
-        );
-    }
+    assert!(fits >= 2000, "only {fits} fits succeeded");
 }

@@ -497,28 +497,3 @@ fn negative_zero_and_negative_times_are_fine() {
     );
     assert!(c.chisq.is_finite());
 }
-
-/// Rough throughput check (prints calls/s; asserts only sanity).
-#[test]
-fn throughput_smoke() {
-    let d = read_data("lung_sex");
-    let mut lr = LogRank::new();
-    let n_calls = 20_000;
-    let start = std::time::Instant::now();
-    let mut acc = 0.0;
-    for i in 0..n_calls {
-        let w = if i % 2 == 0 {
-            Weighting::LogRank
-        } else {
-            Weighting::g_rho(1.0)
-        };
-        acc += lr.test(&d.time, &d.event, &d.group, 2, None, w).chisq;
-    }
-    let el = start.elapsed().as_secs_f64();
-    eprintln!(
-        "logrank n={} : {:.0} calls/s",
-        d.time.len(),
-        n_calls as f64 / el
-    );
-    assert!(acc.is_finite());
-}
