@@ -55,6 +55,8 @@ pub enum Error {
     Usage(String),
     /// A cohort could not be generated (a scenario built by hand, not resolved).
     Simulation(String),
+    /// A calibration that cannot be done as asked, or has no solution.
+    Calibration(String),
 }
 
 impl Error {
@@ -74,6 +76,7 @@ impl fmt::Display for Error {
             Error::Csv { path, message } => write!(f, "{}: {}", path.display(), message),
             Error::Usage(m) => f.write_str(m),
             Error::Simulation(m) => write!(f, "simulation failed: {m}"),
+            Error::Calibration(m) => f.write_str(m),
         }
     }
 }

@@ -11,6 +11,7 @@
 //! many in parallel; `commands` are the subcommands of the binary.
 
 pub mod analysis;
+pub mod calibrate;
 pub mod cohort;
 pub mod commands;
 pub mod data;

@@ -55,6 +55,23 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Solve for free parameters so the model's true values hit published figures.
+    Calibrate {
+        scenario: PathBuf,
+        /// [ARM.]median_pfs=V, [ARM.]median_os=V, [ARM.]pfs@T=V or [ARM.]os@T=V (repeatable).
+        #[arg(long = "target", required = true)]
+        targets: Vec<String>,
+        /// Key paths of the parameters to solve for, as many as targets
+        /// (e.g. outcome.progression.median, arms[IsaPd].hazard_ratio.progression).
+        #[arg(long, value_delimiter = ',', required = true)]
+        free: Vec<String>,
+        /// Calibrated scenario (default: SCENARIO.calibrated.toml beside the input).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Patients per arm behind the true values (default: the scenario's analysis.truth_n).
+        #[arg(long)]
+        truth_n: Option<usize>,
+    },
     /// Estimate survival, medians, landmarks, log-rank and Cox on patient-level CSV data.
     Analyze {
         /// CSV with a header row: simulated (`simulate`) or real.
@@ -138,6 +155,14 @@ fn main() -> ExitCode {
             progress: std::io::stderr().is_terminal(),
         })
         .map(|text| print!("{text}")),
+        Command::Calibrate {
+            scenario,
+            targets,
+            free,
+            output,
+            truth_n,
+        } => commands::calibrate::calibrate(&scenario, &targets, &free, output.as_deref(), truth_n)
+            .map(|t| print!("{t}")),
         Command::Analyze {
             data,
             time,

@@ -158,3 +158,28 @@ fn shipped_scenarios_resolve_and_their_truths_are_plausible() {
         );
     }
 }
+
+#[test]
+fn truth_with_discontinuation_matches_its_closed_form() {
+    // Progression 0.05/month, doubled after discontinuation (0.02/month); death
+    // before progression 0.01/month. P(PFS > t) = e^{-bt} [e^{-(a+d)t}
+    //   + d e^{-2at} (1 - e^{-(d-a)t}) / (d - a)].
+    let text = constant_hazards("")
+        .replace("rate = 0.06", "rate = 0.05")
+        .replace(
+            "[design.accrual]",
+            "[outcome.discontinuation]\nfamily = \"exponential\"\nrate = 0.02\nprogression_hr_after = 2.0\n[design.accrual]",
+        );
+    let s = scenario::from_str(&text, Path::new("disc.toml")).unwrap();
+    let pop = cohortsim::sim::truth::arm_population(&s, 0).unwrap();
+    let (a, b, d) = (0.05f64, 0.01f64, 0.02f64);
+    for t in [3.0, 6.0, 12.0, 24.0] {
+        let exact = (-b * t).exp()
+            * ((-(a + d) * t).exp()
+                + d * (-2.0 * a * t).exp() * (1.0 - (-(d - a) * t).exp()) / (d - a));
+        // Conditional Monte Carlo over 200,000 patients: the binomial SE bounds its error.
+        let se = (exact * (1.0 - exact) / 200_000.0).sqrt();
+        let got = pop.pfs_survival(t);
+        assert!((got - exact).abs() < 4.0 * se, "t = {t}: {got} vs {exact}");
+    }
+}

@@ -2,6 +2,7 @@
 //! binary only parses the command line and reports errors.
 
 pub mod analyze;
+pub mod calibrate;
 pub mod run;
 pub mod simulate;
 pub mod validate;

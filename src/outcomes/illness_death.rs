@@ -288,6 +288,36 @@ impl IllnessDeath {
         }
     }
 
+    /// The patient's progression time as if death could not intervene (the
+    /// discontinuation draw applied), from the first two of the four Exp(1)
+    /// draws. With it, death can be integrated out in closed form
+    /// (conditional Monte Carlo), which makes true OS values smooth in the
+    /// model's parameters, as calibration needs.
+    pub fn uncensored_progression_time(&self, m: &Multipliers, e_disc: f64, e_prog: f64) -> f64 {
+        let discontinuation = self.discontinuation.map(|d| {
+            (
+                time_for_exp1(&d.hazard, m.discontinuation, e_disc),
+                d.progression_multiplier,
+            )
+        });
+        self.progression_time(m.progression, e_prog, discontinuation)
+    }
+
+    /// P(no death before progression by `t`) for multiplier `m02`.
+    pub fn death_before_survival(&self, m02: f64, t: f64) -> f64 {
+        (-scaled_hazard(m02, self.death_before_progression.cumulative_hazard(t))).exp()
+    }
+
+    /// P(alive at `t` | progression at `p` <= `t`), on the configured clock.
+    pub fn survival_after_progression(&self, m12: f64, p: f64, t: f64) -> f64 {
+        let h = &self.death_after_progression;
+        let cum = match self.clock {
+            DeathClock::Reset => h.cumulative_hazard(t - p),
+            DeathClock::Forward => h.cumulative_hazard(t) - h.cumulative_hazard(p),
+        };
+        (-scaled_hazard(m12, cum)).exp()
+    }
+
     /// Analytic PFS survival `exp(-m01 H01(t) - m02 H02(t))` for a patient with
     /// multipliers `m`; `None` when a discontinuation model is present, since
     /// PFS then depends on the discontinuation law and has no general closed

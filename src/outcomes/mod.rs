@@ -1,9 +1,13 @@
-//! Event times: the illness-death model that turns baseline hazards and
-//! per-patient hazard multipliers into latent event times, and the covariate
-//! effects that give those multipliers.
+//! Outcomes: the illness-death model that turns baseline hazards and
+//! per-patient hazard multipliers into latent event times, the covariate
+//! effects that give those multipliers, and the endpoints papers report beside
+//! PFS (best response, adverse events, causes of death).
 
+pub mod adverse_events;
+pub mod death_cause;
 pub mod effects;
 pub mod illness_death;
+pub mod response;
 
 pub use illness_death::{
     os_survival_constant, DeathClock, Discontinuation, DiscontinuationError, IllnessDeath,

@@ -3,19 +3,29 @@
 //!
 //! Per arm, a large cohort (`analysis.truth_n` patients, own random stream,
 //! a fixed seed so the truth is a property of the scenario, not of `--seed`)
-//! gives the population. PFS survival is then the average of each patient's
-//! closed-form conditional survival, which is exact given the covariates (so
-//! with no covariate effects it is the analytic curve); where no closed form
-//! exists (treatment discontinuation) and for OS, the large cohort's empirical
-//! latent times are used.
+//! gives the population. Survival is never read off as a fraction of latent
+//! times: each patient contributes a probability instead.
+//! - PFS without treatment discontinuation: the patient's closed-form
+//!   survival exp(-m01 H01(t) - m02 H02(t)), so with no covariate effects the
+//!   truth is the analytic curve.
+//! - PFS with discontinuation, and OS: conditional Monte Carlo. Each patient's
+//!   progression time (as if death could not intervene) is drawn; death before
+//!   progression and death after it are integrated out in closed form.
+//!
+//! The truth is then a continuous, deterministic function of the model's
+//! parameters (the same random numbers serve every parameter value), which is
+//! what `calibrate` solves on, and its Monte Carlo error is far below that of
+//! counting latent times.
 
 use super::estimates::{Column, Quantity};
 use super::streams::truth_rng;
 use super::workspace::SimulationError;
 use crate::cohort::Cohort;
 use crate::hazard::root::invert_monotone;
-use crate::outcomes::illness_death::Multipliers;
+use crate::outcomes::illness_death::{Multipliers, DRAWS_PER_PATIENT};
 use crate::scenario::Scenario;
+use rand::Rng;
+use rand_distr::Exp1;
 use serde::Serialize;
 
 /// The seed behind every scenario's true values.
@@ -26,20 +36,27 @@ pub const TRUTH_SEED: u64 = 0x7472_7574_6821;
 pub struct TruthMethod {
     pub arm: String,
     pub patients: usize,
-    /// "closed form averaged over covariates" or "large cohort, empirical".
     pub pfs: &'static str,
     pub os: &'static str,
 }
 
-/// The population an arm's estimates target.
-struct ArmTruth {
+const CLOSED_FORM: &str = "closed form averaged over covariates";
+const CONDITIONAL: &str = "conditional Monte Carlo (death integrated out given progression time)";
+
+/// The population an arm's estimates target: a large cohort under that arm's
+/// model, from which any estimand's true value can be read.
+pub struct ArmTruth<'a> {
+    scenario: &'a Scenario,
+    arm: usize,
     multipliers: Vec<Multipliers>,
-    pfs_latent: Vec<f64>,
-    os_latent: Vec<f64>,
-    closed_form: bool,
+    /// Each patient's progression time as if death could not intervene.
+    progression: Vec<f64>,
+    closed_form_pfs: bool,
+    screened_out: f64,
 }
 
-fn arm_population(s: &Scenario, arm: usize) -> Result<(ArmTruth, f64), SimulationError> {
+/// Builds arm `arm`'s population (`analysis.truth_n` patients, fixed seed).
+pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, SimulationError> {
     let mut rng = truth_rng(TRUTH_SEED, arm);
     let mut cohort = Cohort::default();
     let n = s.analysis.truth_n;
@@ -49,64 +66,104 @@ fn arm_population(s: &Scenario, arm: usize) -> Result<(ArmTruth, f64), Simulatio
         .map_err(SimulationError::Cohort)?;
     let a = &s.arms[arm];
     let mut t = ArmTruth {
+        scenario: s,
+        arm,
         multipliers: Vec::with_capacity(n),
-        pfs_latent: Vec::with_capacity(n),
-        os_latent: Vec::with_capacity(n),
-        closed_form: a.model.discontinuation.is_none(),
+        progression: Vec::with_capacity(n),
+        closed_form_pfs: a.model.discontinuation.is_none(),
+        screened_out: stats.excluded_fraction(),
     };
+    let e = &a.effects;
     for i in 0..n {
-        let e = &a.effects;
         let m = Multipliers {
             progression: e.progression.multiplier(&cohort, i),
             death_before_progression: e.death_before_progression.multiplier(&cohort, i),
             death_after_progression: e.death_after_progression.multiplier(&cohort, i),
             discontinuation: e.discontinuation.multiplier(&cohort, i),
         };
-        let lt = a.model.sample(&m, &mut rng);
+        // The same four draws, in the same order, as a simulated patient.
+        let mut draws = [0.0; DRAWS_PER_PATIENT];
+        for d in &mut draws {
+            *d = rng.sample(Exp1);
+        }
+        t.progression
+            .push(a.model.uncensored_progression_time(&m, draws[0], draws[1]));
         t.multipliers.push(m);
-        t.pfs_latent.push(lt.progression.min(lt.death));
-        t.os_latent.push(lt.death);
     }
-    Ok((t, stats.excluded_fraction()))
+    Ok(t)
 }
 
-impl ArmTruth {
-    fn pfs_survival(&self, s: &Scenario, arm: usize, t: f64) -> f64 {
-        if self.closed_form {
-            let model = &s.arms[arm].model;
-            let sum: f64 = self
-                .multipliers
-                .iter()
-                .map(|m| model.pfs_survival(m, t).unwrap_or(f64::NAN))
-                .sum();
-            sum / self.multipliers.len() as f64
+impl ArmTruth<'_> {
+    fn mean(&self, f: impl Fn(&Multipliers, f64) -> f64) -> f64 {
+        let sum: f64 = self
+            .multipliers
+            .iter()
+            .zip(&self.progression)
+            .map(|(m, &p)| f(m, p))
+            .sum();
+        sum / self.multipliers.len() as f64
+    }
+
+    /// True PFS survival at `t`.
+    pub fn pfs_survival(&self, t: f64) -> f64 {
+        let model = &self.scenario.arms[self.arm].model;
+        if self.closed_form_pfs {
+            self.mean(|m, _| model.pfs_survival(m, t).unwrap_or(f64::NAN))
         } else {
-            empirical_survival(&self.pfs_latent, t)
+            self.mean(|m, p| {
+                if p > t {
+                    model.death_before_survival(m.death_before_progression, t)
+                } else {
+                    0.0
+                }
+            })
         }
     }
 
-    fn pfs_median(&self, s: &Scenario, arm: usize) -> Option<f64> {
-        if self.closed_form {
-            // F(t) = 1 - S(t) is non-decreasing from 0: the median solves F = 0.5.
-            let t = invert_monotone(|t| 1.0 - self.pfs_survival(s, arm, t), 0.5);
-            t.is_finite().then_some(t)
-        } else {
-            empirical_median(&self.pfs_latent)
+    /// True OS survival at `t`: alive without progression, or progressed at
+    /// p <= t (not having died before) and alive since.
+    pub fn os_survival(&self, t: f64) -> f64 {
+        let model = &self.scenario.arms[self.arm].model;
+        self.mean(|m, p| {
+            if p > t {
+                model.death_before_survival(m.death_before_progression, t)
+            } else {
+                model.death_before_survival(m.death_before_progression, p)
+                    * model.survival_after_progression(m.death_after_progression, p, t)
+            }
+        })
+    }
+
+    /// True median PFS; None when half the population never progresses or dies.
+    pub fn pfs_median(&self) -> Option<f64> {
+        let t = invert_monotone(|t| 1.0 - self.pfs_survival(t), 0.5);
+        t.is_finite().then_some(t)
+    }
+
+    /// True median OS; None when not reached.
+    pub fn os_median(&self) -> Option<f64> {
+        let t = invert_monotone(|t| 1.0 - self.os_survival(t), 0.5);
+        t.is_finite().then_some(t)
+    }
+
+    /// The fraction of screened patients the eligibility rules exclude.
+    pub fn screened_out(&self) -> f64 {
+        self.screened_out
+    }
+
+    /// How this arm's values are computed.
+    pub fn method(&self) -> TruthMethod {
+        TruthMethod {
+            arm: self.scenario.arms[self.arm].name.clone(),
+            patients: self.multipliers.len(),
+            pfs: if self.closed_form_pfs {
+                CLOSED_FORM
+            } else {
+                CONDITIONAL
+            },
+            os: CONDITIONAL,
         }
     }
-}
-
-fn empirical_survival(times: &[f64], t: f64) -> f64 {
-    times.iter().filter(|&&x| x > t).count() as f64 / times.len() as f64
-}
-
-/// The population median: None when half the cohort never has the event.
-fn empirical_median(times: &[f64]) -> Option<f64> {
-    let mut v = times.to_vec();
-    let k = v.len() / 2;
-    let (_, m, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
-    let m = *m;
-    m.is_finite().then_some(m)
 }
 
 /// True values per column (None where a column has no population target, such
@@ -119,29 +176,18 @@ pub fn true_values(
     let mut methods = Vec::new();
     let mut screened = None;
     for arm in 0..s.arms.len() {
-        let (pop, screened_out) = arm_population(s, arm)?;
-        screened = Some(screened_out);
-        methods.push(TruthMethod {
-            arm: s.arms[arm].name.clone(),
-            patients: s.analysis.truth_n,
-            pfs: if pop.closed_form {
-                "closed form averaged over covariates"
-            } else {
-                "large cohort, empirical"
-            },
-            os: "large cohort, empirical",
-        });
+        let pop = arm_population(s, arm)?;
+        screened = Some(pop.screened_out());
+        methods.push(pop.method());
         for (c, col) in cols.iter().enumerate() {
             if col.arm != Some(arm) {
                 continue;
             }
             out[c] = match col.quantity {
-                Quantity::PfsMedian => pop.pfs_median(s, arm),
-                Quantity::PfsAt(k) => Some(pop.pfs_survival(s, arm, s.analysis.landmarks[k])),
-                Quantity::OsMedian => empirical_median(&pop.os_latent),
-                Quantity::OsAt(k) => {
-                    Some(empirical_survival(&pop.os_latent, s.analysis.landmarks[k]))
-                }
+                Quantity::PfsMedian => pop.pfs_median(),
+                Quantity::PfsAt(k) => Some(pop.pfs_survival(s.analysis.landmarks[k])),
+                Quantity::OsMedian => pop.os_median(),
+                Quantity::OsAt(k) => Some(pop.os_survival(s.analysis.landmarks[k])),
                 _ => None,
             };
         }
