@@ -222,3 +222,14 @@ fn missing_file_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_published_figure_must_name_an_estimate() {
+    let text = format!("{BASE}\n[published]\n\"A.pfs_medain\" = 12.0\n");
+    expect_error(
+        &text,
+        "published",
+        "published.\"A.pfs_medain\"",
+        &["no estimate `A.pfs_medain`"],
+    );
+}

@@ -25,6 +25,7 @@ pub struct RunArgs {
 
 pub fn run(args: &RunArgs) -> Result<String, Error> {
     let s = scenario::load(&args.scenario)?;
+    sim::check_published(&s, &args.scenario)?;
     if args.replicates == 0 {
         return Err(Error::Usage("--replicates must be at least 1".into()));
     }
@@ -87,7 +88,7 @@ pub fn run(args: &RunArgs) -> Result<String, Error> {
     let output = output.map_err(|e| Error::Simulation(e.to_string()))?;
     let (truth, methods) = truth.map_err(|e| Error::Simulation(e.to_string()))?;
 
-    let summaries = summarise(&output, &truth);
+    let summaries = summarise(&output, &truth, &s.published);
     write_replicates(&out_dir.join("replicates.csv"), &output)?;
     let summary = RunSummary {
         cohortsim_version: env!("CARGO_PKG_VERSION"),
@@ -110,8 +111,16 @@ pub fn run(args: &RunArgs) -> Result<String, Error> {
         .filter(|(_, c)| is_headline(c.quantity))
         .map(|(s, _)| s)
         .collect();
+    let footnote = if summaries
+        .iter()
+        .any(|e| e.published_in_central_95 == Some(false))
+    {
+        "* published figure outside the central 95% of the replicates\n"
+    } else {
+        ""
+    };
     Ok(format!(
-        "{}: {} replicates of n = {}, seed {}\n\n{}\nwrote {} and {}\n",
+        "{}: {} replicates of n = {}, seed {}\n\n{}{footnote}\nwrote {} and {}\n",
         s.meta.name,
         args.replicates,
         n,

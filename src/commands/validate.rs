@@ -80,6 +80,7 @@ pub fn derived(s: &Scenario) -> String {
 /// Loads `path` and returns the text `validate` prints.
 pub fn validate(path: &Path) -> Result<String, Error> {
     let s = scenario::load(path)?;
+    crate::sim::check_published(&s, path)?;
     let toml = toml::to_string_pretty(&s.normalised)
         .map_err(|e| Error::Usage(format!("cannot print the resolved scenario: {e}")))?;
     Ok(format!(

@@ -2,6 +2,7 @@
 
 pub mod analysis_text;
 pub mod atomic;
+pub mod document;
 pub mod patients;
 pub mod replicates;
 pub mod summary_json;

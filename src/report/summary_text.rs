@@ -19,14 +19,20 @@ pub fn render(rows: &[&EstimateSummary]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-        "estimate", "truth", "mean", "sd", "2.5%", "50%", "97.5%", "missing"
+        "{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>11}",
+        "estimate", "truth", "mean", "sd", "2.5%", "50%", "97.5%", "missing", "published"
     );
     for r in rows {
         let nr = r.missing_means_not_reached;
+        // `*` marks a published figure outside the central 95% of the replicates.
+        let published = match (r.published, r.published_in_central_95) {
+            (Some(v), Some(false)) => format!("{}*", cell(Some(v), false)),
+            (Some(v), _) => format!("{} ", cell(Some(v), false)),
+            (None, _) => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
+            "{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>11}",
             r.name,
             cell(r.truth, false),
             cell(r.mean, false),
@@ -34,7 +40,8 @@ pub fn render(rows: &[&EstimateSummary]) -> String {
             cell(r.p2_5, nr),
             cell(r.p50, nr),
             cell(r.p97_5, nr),
-            r.missing
+            r.missing,
+            published
         );
     }
     out

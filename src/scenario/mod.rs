@@ -66,6 +66,9 @@ pub struct Scenario {
     pub accrual_months: f64,
     pub observation: ObservationDesign,
     pub analysis: AnalysisPlan,
+    /// The paper's headline figures by replicate column name, as written (the
+    /// names are checked against the columns by `sim::check_published`).
+    pub published: Vec<(String, f64)>,
     /// The file as read, with every default written out (`cohortsim validate`).
     pub normalised: raw::RawScenario,
 }

@@ -28,6 +28,11 @@ pub struct RawScenario {
     pub design: RawDesign,
     #[serde(default)]
     pub analysis: Option<RawAnalysis>,
+    /// The paper's headline figures, keyed by replicate column
+    /// (`IsaPd.pfs_median`, `IsaPd.pfs_at_12`, ...), to set beside the
+    /// simulated sampling distributions.
+    #[serde(default)]
+    pub published: Option<BTreeMap<String, f64>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -128,6 +128,46 @@ pub fn columns(s: &Scenario) -> Vec<Column> {
     cols
 }
 
+/// Checks that every `[published]` figure names a replicate column, so a typo
+/// is an error at `validate`, not a silently missing comparison.
+pub fn check_published(
+    s: &Scenario,
+    file: &std::path::Path,
+) -> Result<(), crate::error::ScenarioError> {
+    let cols = columns(s);
+    let problems: Vec<crate::error::Problem> = s
+        .published
+        .iter()
+        .filter_map(|(name, value)| {
+            let message = if !cols.iter().any(|c| &c.name == name) {
+                let arms: Vec<&str> = s.arms.iter().map(|a| a.name.as_str()).collect();
+                format!(
+                    "no estimate `{name}`: keys are replicate columns such as {}.pfs_median or {}.pfs_at_12 (arms: {}; landmarks come from analysis.landmarks)",
+                    arms[0],
+                    arms[0],
+                    arms.join(", ")
+                )
+            } else if !value.is_finite() {
+                format!("`{name}` must be a finite number")
+            } else {
+                return None;
+            };
+            Some(crate::error::Problem {
+                key: format!("published.\"{name}\""),
+                message,
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::ScenarioError {
+            file: file.to_path_buf(),
+            problems,
+        })
+    }
+}
+
 /// Reused buffers for reanalysing cohorts; keep one per worker thread.
 #[derive(Debug, Default)]
 pub struct Analyser {

@@ -7,7 +7,7 @@ pub mod streams;
 pub mod truth;
 pub mod workspace;
 
-pub use estimates::{columns, Analyser, Column, Quantity};
+pub use estimates::{check_published, columns, Analyser, Column, Quantity};
 pub use run::{run, RunConfig, RunOutput};
 pub use streams::replicate_rng;
 pub use truth::true_values;

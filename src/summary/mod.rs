@@ -24,6 +24,13 @@ pub struct EstimateSummary {
     pub p50: Option<f64>,
     pub p97_5: Option<f64>,
     pub truth: Option<f64>,
+    /// The paper's figure for this estimate, if the scenario gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<f64>,
+    /// Whether the published figure lies in the central 95% of the simulated
+    /// sampling distribution (a "not reached" percentile counts as +infinity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_in_central_95: Option<bool>,
 }
 
 /// R's default (type 7) sample quantile of sorted values.
@@ -49,8 +56,13 @@ fn finite(x: Option<f64>) -> Option<f64> {
     x.filter(|v| v.is_finite())
 }
 
-/// Summarises every column of a run.
-pub fn summarise(run: &RunOutput, truth: &[Option<f64>]) -> Vec<EstimateSummary> {
+/// Summarises every column of a run; `published` holds the paper's figures by
+/// column name.
+pub fn summarise(
+    run: &RunOutput,
+    truth: &[Option<f64>],
+    published: &[(String, f64)],
+) -> Vec<EstimateSummary> {
     let k = run.columns.len();
     let r = run.replicates();
     let mut values = Vec::with_capacity(r);
@@ -77,7 +89,19 @@ pub fn summarise(run: &RunOutput, truth: &[Option<f64>]) -> Vec<EstimateSummary>
                 present.clone()
             };
             sorted.sort_by(|a, b| a.total_cmp(b));
+            let published_value = published
+                .iter()
+                .find(|(n, _)| n == &col.name)
+                .map(|(_, v)| *v);
+            let lo = quantile_sorted(&sorted, 0.025);
+            let hi = quantile_sorted(&sorted, 0.975);
+            let inside = match (published_value, lo, hi) {
+                (Some(v), Some(lo), Some(hi)) => Some(lo <= v && v <= hi),
+                _ => None,
+            };
             EstimateSummary {
+                published: published_value,
+                published_in_central_95: inside,
                 name: col.name.clone(),
                 replicates: present.len(),
                 missing,

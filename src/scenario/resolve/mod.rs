@@ -250,6 +250,12 @@ pub fn resolve(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         accrual_months: design.accrual_months,
         observation: design.observation,
         analysis: plan,
+        published: raw
+            .published
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
         normalised,
     })
 }

@@ -1,0 +1,20 @@
+//! Rendering of `cohortsim report` documents: Kaplan–Meier band figures (SVG),
+//! report tables, and the Markdown / self-contained HTML documents.
+//!
+//! Everything here takes plain data (no simulator types), never panics on
+//! any input (NaN, empty series, not-reached medians) and produces
+//! byte-identical output for identical input.
+
+pub mod doc;
+pub mod error;
+pub mod html;
+pub mod km_band_svg;
+pub mod markdown;
+pub mod tables;
+
+pub use doc::{Block, ReportDoc, Section};
+pub use error::RenderError;
+pub use html::render_html;
+pub use km_band_svg::{render_svg, CurveBand, KmFigure};
+pub use markdown::render_markdown;
+pub use tables::Table;
