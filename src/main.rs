@@ -55,6 +55,17 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// A report: simulated Table 1, Kaplan-Meier bands and published figures against simulation.
+    Report {
+        scenario: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        replicates: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory (default: out/<scenario file stem>/report).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Solve for free parameters so the model's true values hit published figures.
     Calibrate {
         scenario: PathBuf,
@@ -155,6 +166,28 @@ fn main() -> ExitCode {
             progress: std::io::stderr().is_terminal(),
         })
         .map(|text| print!("{text}")),
+        Command::Report {
+            scenario,
+            replicates,
+            seed,
+            output,
+        } => {
+            let out_dir = output.unwrap_or_else(|| {
+                let stem = scenario
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("scenario")
+                    .to_string();
+                PathBuf::from("out").join(stem).join("report")
+            });
+            commands::report::report(&commands::report::ReportArgs {
+                scenario,
+                replicates,
+                seed,
+                out_dir,
+            })
+            .map(|t| print!("{t}"))
+        }
         Command::Calibrate {
             scenario,
             targets,

@@ -3,6 +3,7 @@
 
 pub mod analyze;
 pub mod calibrate;
+pub mod report;
 pub mod run;
 pub mod simulate;
 pub mod validate;

@@ -1,6 +1,7 @@
 //! The Monte Carlo engine: generate a virtual cohort (cohort -> design ->
 //! outcomes), reanalyse it (analysis), many times over, reproducibly.
 
+pub mod curves;
 pub mod estimates;
 pub mod run;
 pub mod streams;
