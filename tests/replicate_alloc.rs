@@ -26,13 +26,13 @@ fn a_warm_replicate_allocates_nothing() {
         let mut an = Analyser::new();
         let mut row = vec![0.0; cols.len()];
         // Warm up: buffers grow to the largest cohort and arm seen.
-        for r in 0..200 {
+        for r in 0..2000 {
             let mut rng = replicate_rng(9, r);
             simulate_into(&s, s.n, &mut rng, &mut ws).unwrap();
             an.analyse(&s, &ws, &cols, &mut row);
         }
         let before = allocs();
-        for r in 200..1200 {
+        for r in 2000..3000 {
             let mut rng = replicate_rng(9, r);
             simulate_into(&s, s.n, &mut rng, &mut ws).unwrap();
             an.analyse(&s, &ws, &cols, &mut row);

@@ -23,7 +23,14 @@ fn write_patients(w: &mut dyn Write, s: &Scenario, ws: &Workspace) -> std::io::R
     if with_disc {
         write!(w, ",discontinuation_latent")?;
     }
+    if s.response.is_some() {
+        write!(w, ",best_response")?;
+    }
+    for ae in &s.adverse_events {
+        write!(w, ",ae_{}", ae.event.name())?;
+    }
     writeln!(w)?;
+    let k = s.adverse_events.len();
     let o = &ws.observed;
     for i in 0..ws.entry.len() {
         write!(w, "{},{}", i + 1, s.arms[ws.arm[i] as usize].name)?;
@@ -57,6 +64,12 @@ fn write_patients(w: &mut dyn Write, s: &Scenario, ws: &Workspace) -> std::io::R
                     "NA".into()
                 }
             )?;
+        }
+        if let Some(r) = ws.response.get(i) {
+            write!(w, ",{}", r.as_str())?;
+        }
+        for j in 0..k {
+            write!(w, ",{}", ws.adverse[i * k + j] as u8)?;
         }
         writeln!(w)?;
     }

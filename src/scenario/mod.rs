@@ -35,6 +35,23 @@ pub struct Arm {
     pub effects: ArmEffects,
 }
 
+/// Best response: the shared model, its link to progression, covariate
+/// effects (log odds ratios of a better response) and each arm's offset.
+#[derive(Debug, Clone)]
+pub struct ResponseSpec {
+    pub model: crate::outcomes::response::ResponseModel,
+    pub link: Option<crate::outcomes::response::ResponseLink>,
+    pub predictor: crate::outcomes::effects::LinearPredictor,
+    pub arm_offsets: Vec<f64>,
+}
+
+/// A binary adverse event and its covariate effects (log odds ratios).
+#[derive(Debug, Clone)]
+pub struct AdverseEventSpec {
+    pub event: crate::outcomes::adverse_events::AdverseEvent,
+    pub predictor: crate::outcomes::effects::LinearPredictor,
+}
+
 /// How each replicate is reanalysed.
 #[derive(Debug, Clone)]
 pub struct AnalysisPlan {
@@ -66,6 +83,8 @@ pub struct Scenario {
     pub accrual_months: f64,
     pub observation: ObservationDesign,
     pub analysis: AnalysisPlan,
+    pub response: Option<ResponseSpec>,
+    pub adverse_events: Vec<AdverseEventSpec>,
     /// The paper's headline figures by replicate column name, as written (the
     /// names are checked against the columns by `sim::check_published`).
     pub published: Vec<(String, f64)>,

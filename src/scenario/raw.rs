@@ -28,6 +28,13 @@ pub struct RawScenario {
     pub design: RawDesign,
     #[serde(default)]
     pub analysis: Option<RawAnalysis>,
+    /// Best response (optional): its distribution, covariate effects and link
+    /// to the progression hazard.
+    #[serde(default)]
+    pub response: Option<RawResponse>,
+    /// Binary adverse events (optional).
+    #[serde(default)]
+    pub adverse_events: Vec<RawAdverseEvent>,
     /// The paper's headline figures, keyed by replicate column
     /// (`IsaPd.pfs_median`, `IsaPd.pfs_at_12`, ...), to set beside the
     /// simulated sampling distributions.
@@ -62,6 +69,10 @@ pub struct RawArm {
     /// Multiplies the shared outcome model's transition hazards for this arm.
     #[serde(default)]
     pub hazard_ratio: Option<RawTransitionFactors>,
+    /// Odds ratio of a better best response in this arm (on the shared
+    /// response model's cumulative-logit scale).
+    #[serde(default)]
+    pub response_odds_ratio: Option<f64>,
     /// Replaces whole transitions of the shared outcome model for this arm.
     #[serde(default)]
     pub outcome: Option<RawOutcome>,
@@ -301,4 +312,37 @@ pub struct RawAnalysis {
     /// Cox model ties: "efron" (default) or "breslow".
     #[serde(default)]
     pub ties: Option<String>,
+}
+
+/// Best response: the reference patient's distribution over CR, VGPR, PR, MR,
+/// SD, PD and NE (probabilities or counts), covariate effects as odds ratios of
+/// a better response (proportional odds), and optionally the hazard ratio on
+/// progression of each response level (PR = 1).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawResponse {
+    #[serde(default)]
+    pub probs: Option<BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub counts: Option<BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub effects: BTreeMap<String, BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub progression_hr: Option<BTreeMap<String, f64>>,
+}
+
+/// A binary adverse event: its probability for the reference patient (`p`, or
+/// `count` of `n`), and covariate effects as odds ratios.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdverseEvent {
+    pub name: String,
+    #[serde(default)]
+    pub p: Option<f64>,
+    #[serde(default)]
+    pub count: Option<f64>,
+    #[serde(default)]
+    pub n: Option<f64>,
+    #[serde(default)]
+    pub effects: BTreeMap<String, BTreeMap<String, f64>>,
 }

@@ -3,7 +3,9 @@
 //! `cohortsim analyze` applies to real data.
 
 use super::workspace::Workspace;
+use crate::analysis::proportion::clopper_pearson;
 use crate::analysis::{median_followup, CoxModel, KaplanMeier, LogRank, Weighting};
+use crate::outcomes::response::duration_of_response;
 use crate::scenario::Scenario;
 
 /// The quantity behind a column.
@@ -28,6 +30,15 @@ pub enum Quantity {
     PfsHr,
     PfsHrLower,
     PfsHrUpper,
+    /// Overall response rate (CR + VGPR + PR, of all patients) and its exact
+    /// (Clopper-Pearson) CI; VGPR or better; median duration of response.
+    Orr,
+    OrrLower,
+    OrrUpper,
+    VgprOrBetter,
+    DorMedian,
+    /// The rate of adverse event j.
+    AdverseEvent(usize),
     /// Log-rank test of PFS across all arms.
     PfsLogrankChisq,
     PfsLogrankP,
@@ -48,6 +59,7 @@ impl Quantity {
                 | Quantity::PfsMedianUpper
                 | Quantity::OsMedian
                 | Quantity::FollowupMedian
+                | Quantity::DorMedian
         )
     }
 }
@@ -97,6 +109,16 @@ pub fn columns(s: &Scenario) -> Vec<Column> {
             push(format!("os_at_{}", month_label(t)), Quantity::OsAt(k));
         }
         push("followup_median".into(), Quantity::FollowupMedian);
+        if s.response.is_some() {
+            push("orr".into(), Quantity::Orr);
+            push("orr_lower".into(), Quantity::OrrLower);
+            push("orr_upper".into(), Quantity::OrrUpper);
+            push("vgpr_or_better".into(), Quantity::VgprOrBetter);
+            push("dor_median".into(), Quantity::DorMedian);
+        }
+        for (j, ae) in s.adverse_events.iter().enumerate() {
+            push(format!("ae_{}", ae.event.name()), Quantity::AdverseEvent(j));
+        }
         if s.arms.len() > 1 && a != s.analysis.control {
             push("pfs_hr".into(), Quantity::PfsHr);
             push("pfs_hr_lower".into(), Quantity::PfsHrLower);
@@ -176,6 +198,12 @@ pub struct Analyser {
     pfs: KaplanMeier,
     os: KaplanMeier,
     followup: KaplanMeier,
+    dor: KaplanMeier,
+    /// This arm's responders, VGPR-or-better, adverse-event counts and ORR CI.
+    responders: usize,
+    vgpr: usize,
+    ae_counts: Vec<usize>,
+    orr_ci: (f64, f64),
     /// Between-arm comparisons: arm codes, the Cox design matrix, results.
     group: Vec<u32>,
     x: Vec<f64>,
@@ -257,6 +285,40 @@ impl Analyser {
         }
     }
 
+    /// Response and adverse-event tallies of arm `a`, and the Kaplan-Meier fit
+    /// of duration of response (from start to progression, for responders, as
+    /// the reference paper defines it).
+    fn endpoints(&mut self, s: &Scenario, ws: &Workspace, a: usize) {
+        let k = s.adverse_events.len();
+        self.ae_counts.clear();
+        self.ae_counts.resize(k, 0);
+        self.responders = 0;
+        self.vgpr = 0;
+        self.time.clear();
+        self.event.clear();
+        let o = &ws.observed;
+        let mut n = 0u64;
+        for i in (0..ws.arm.len()).filter(|&i| ws.arm[i] as usize == a) {
+            n += 1;
+            if let Some(&r) = ws.response.get(i) {
+                self.responders += r.is_orr() as usize;
+                self.vgpr += r.is_vgpr_or_better() as usize;
+                if let Some((t, e)) = duration_of_response(r, o.pfs_time[i], o.pfs_event[i]) {
+                    self.time.push(t);
+                    self.event.push(e);
+                }
+            }
+            for (j, c) in self.ae_counts.iter_mut().enumerate() {
+                *c += ws.adverse[i * k + j] as usize;
+            }
+        }
+        self.dor.fit(&self.time, &self.event);
+        self.orr_ci = match clopper_pearson(self.responders as u64, n, s.analysis.conf_level) {
+            Ok(p) => (p.lower, p.upper),
+            Err(_) => (NA, NA),
+        };
+    }
+
     /// Fills `row` (one value per column of `columns(s)`) from the cohort in `ws`.
     pub fn analyse(&mut self, s: &Scenario, ws: &Workspace, cols: &[Column], row: &mut [f64]) {
         let plan = &s.analysis;
@@ -284,6 +346,7 @@ impl Analyser {
                     pfs_events = self.event.iter().filter(|&&e| e).count();
                     n = self.time.len();
                     pfs_median = Some(self.pfs.median(plan.conf_type, plan.conf_level));
+                    self.endpoints(s, ws, a);
                 }
             }
             let landmark = |km: &KaplanMeier, k: usize| {
@@ -302,6 +365,19 @@ impl Analyser {
                 Quantity::PfsAtLower(k) => landmark(&self.pfs, k).map(|l| l.lower).unwrap_or(NA),
                 Quantity::PfsAtUpper(k) => landmark(&self.pfs, k).map(|l| l.upper).unwrap_or(NA),
                 Quantity::OsAt(k) => landmark(&self.os, k).map(|l| l.surv).unwrap_or(NA),
+                Quantity::Orr => self.responders as f64 / n.max(1) as f64,
+                Quantity::OrrLower => self.orr_ci.0,
+                Quantity::OrrUpper => self.orr_ci.1,
+                Quantity::VgprOrBetter => self.vgpr as f64 / n.max(1) as f64,
+                Quantity::DorMedian => self
+                    .dor
+                    .median(plan.conf_type, plan.conf_level)
+                    .estimate
+                    .unwrap_or(NA),
+                Quantity::AdverseEvent(j) => self
+                    .ae_counts
+                    .get(j)
+                    .map_or(NA, |&c| c as f64 / n.max(1) as f64),
                 Quantity::PfsHr => self.hr[current_arm][0],
                 Quantity::PfsHrLower => self.hr[current_arm][1],
                 Quantity::PfsHrUpper => self.hr[current_arm][2],

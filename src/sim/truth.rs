@@ -53,6 +53,11 @@ pub struct ArmTruth<'a> {
     progression: Vec<f64>,
     closed_form_pfs: bool,
     screened_out: f64,
+    /// Population response rates (CR+VGPR+PR; CR+VGPR) and adverse-event
+    /// rates: averages of each patient's closed-form probability.
+    orr: Option<f64>,
+    vgpr_or_better: Option<f64>,
+    adverse_events: Vec<f64>,
 }
 
 /// Builds arm `arm`'s population (`analysis.truth_n` patients, fixed seed).
@@ -72,11 +77,32 @@ pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, Simulati
         progression: Vec::with_capacity(n),
         closed_form_pfs: a.model.discontinuation.is_none(),
         screened_out: stats.excluded_fraction(),
+        orr: None,
+        vgpr_or_better: None,
+        adverse_events: vec![0.0; s.adverse_events.len()],
     };
     let e = &a.effects;
+    let (mut orr, mut vgpr) = (0.0, 0.0);
     for i in 0..n {
+        // Response first, as in a simulated cohort: its depth scales progression.
+        let link = match &s.response {
+            Some(r) => {
+                let eta = r.predictor.eval(&cohort, i) + r.arm_offsets[arm];
+                let p = r.model.probabilities(eta);
+                orr += p[0] + p[1] + p[2];
+                vgpr += p[0] + p[1];
+                let drawn = r.model.sample(eta, &mut rng);
+                r.link
+                    .as_ref()
+                    .map_or(1.0, |l| l.progression_multiplier(drawn))
+            }
+            None => 1.0,
+        };
+        for (sum, ae) in t.adverse_events.iter_mut().zip(&s.adverse_events) {
+            *sum += ae.event.probability(ae.predictor.eval(&cohort, i));
+        }
         let m = Multipliers {
-            progression: e.progression.multiplier(&cohort, i),
+            progression: e.progression.multiplier(&cohort, i) * link,
             death_before_progression: e.death_before_progression.multiplier(&cohort, i),
             death_after_progression: e.death_after_progression.multiplier(&cohort, i),
             discontinuation: e.discontinuation.multiplier(&cohort, i),
@@ -89,6 +115,13 @@ pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, Simulati
         t.progression
             .push(a.model.uncensored_progression_time(&m, draws[0], draws[1]));
         t.multipliers.push(m);
+    }
+    if s.response.is_some() {
+        t.orr = Some(orr / n as f64);
+        t.vgpr_or_better = Some(vgpr / n as f64);
+    }
+    for x in &mut t.adverse_events {
+        *x /= n as f64;
     }
     Ok(t)
 }
@@ -146,6 +179,21 @@ impl ArmTruth<'_> {
         t.is_finite().then_some(t)
     }
 
+    /// The population's overall response rate (None without a response model).
+    pub fn orr(&self) -> Option<f64> {
+        self.orr
+    }
+
+    /// The population's rate of VGPR or better.
+    pub fn vgpr_or_better(&self) -> Option<f64> {
+        self.vgpr_or_better
+    }
+
+    /// The population's rate of adverse event `j`.
+    pub fn adverse_event(&self, j: usize) -> Option<f64> {
+        self.adverse_events.get(j).copied()
+    }
+
     /// The fraction of screened patients the eligibility rules exclude.
     pub fn screened_out(&self) -> f64 {
         self.screened_out
@@ -188,6 +236,9 @@ pub fn true_values(
                 Quantity::PfsAt(k) => Some(pop.pfs_survival(s.analysis.landmarks[k])),
                 Quantity::OsMedian => pop.os_median(),
                 Quantity::OsAt(k) => Some(pop.os_survival(s.analysis.landmarks[k])),
+                Quantity::Orr => pop.orr(),
+                Quantity::VgprOrBetter => pop.vgpr_or_better(),
+                Quantity::AdverseEvent(j) => pop.adverse_event(j),
                 _ => None,
             };
         }

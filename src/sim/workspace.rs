@@ -8,6 +8,7 @@
 use crate::cohort::{Cohort, GenerateError, GenerationStats};
 use crate::design::{AllocateError, AllocationScratch, CutoffOutcome, ObserveError, Observed};
 use crate::outcomes::illness_death::Multipliers;
+use crate::outcomes::response::Response;
 use crate::scenario::{ColumnKind, Scenario};
 use rand::Rng;
 
@@ -22,6 +23,10 @@ pub struct Workspace {
     pub progression: Vec<f64>,
     pub death: Vec<f64>,
     pub discontinuation: Vec<f64>,
+    /// Best response per patient (when the scenario models it).
+    pub response: Vec<Response>,
+    /// Adverse events, patient-major: `adverse[i * k + j]` for event j of k.
+    pub adverse: Vec<bool>,
     pub observed: Observed,
     pub generation: GenerationStats,
     pub cutoff: Option<CutoffOutcome>,
@@ -99,14 +104,30 @@ pub fn simulate_into<R: Rng + ?Sized>(
         )
         .map_err(SimulationError::Allocation)?;
 
+    // Best response comes first: its depth sets the progression hazard.
+    ws.response.clear();
+    if let Some(r) = &s.response {
+        for i in 0..n {
+            let arm = ws.arm[i] as usize;
+            let eta = r.predictor.eval(&ws.cohort, i) + r.arm_offsets[arm];
+            ws.response.push(r.model.sample(eta, rng));
+        }
+    }
     ws.progression.clear();
     ws.death.clear();
     ws.discontinuation.clear();
     for i in 0..n {
         let arm = &s.arms[ws.arm[i] as usize];
         let e = &arm.effects;
+        let link = match (&s.response, ws.response.get(i)) {
+            (Some(spec), Some(&r)) => spec
+                .link
+                .as_ref()
+                .map_or(1.0, |l| l.progression_multiplier(r)),
+            _ => 1.0,
+        };
         let m = Multipliers {
-            progression: e.progression.multiplier(&ws.cohort, i),
+            progression: e.progression.multiplier(&ws.cohort, i) * link,
             death_before_progression: e.death_before_progression.multiplier(&ws.cohort, i),
             death_after_progression: e.death_after_progression.multiplier(&ws.cohort, i),
             discontinuation: e.discontinuation.multiplier(&ws.cohort, i),
@@ -128,5 +149,12 @@ pub fn simulate_into<R: Rng + ?Sized>(
         )
         .map_err(SimulationError::Observation)?;
     ws.cutoff = Some(cutoff);
+    ws.adverse.clear();
+    for i in 0..n {
+        for ae in &s.adverse_events {
+            let eta = ae.predictor.eval(&ws.cohort, i);
+            ws.adverse.push(ae.event.sample(eta, rng));
+        }
+    }
     Ok(())
 }

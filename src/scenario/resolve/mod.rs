@@ -6,6 +6,7 @@
 pub mod columns;
 mod covariates;
 mod design;
+mod endpoints;
 mod outcome;
 
 use super::raw::{RawAnalysis, RawArm, RawScenario};
@@ -212,6 +213,11 @@ pub fn resolve(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         design::allocation(&mut ctx, &raw.arms, raw.randomisation.as_ref(), columns)
     };
     let design = design::design(&mut ctx, &raw.design);
+    let response = raw
+        .response
+        .as_ref()
+        .map(|r| endpoints::response(&mut ctx, r, &raw.arms, columns));
+    let adverse_events = endpoints::adverse_events(&mut ctx, &raw.adverse_events, columns);
     let plan = analysis_plan(&mut ctx, raw.analysis.as_ref(), &raw.arms);
 
     if !ctx.problems.is_empty() {
@@ -250,6 +256,8 @@ pub fn resolve(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         accrual_months: design.accrual_months,
         observation: design.observation,
         analysis: plan,
+        response: response.flatten(),
+        adverse_events,
         published: raw
             .published
             .clone()

@@ -9,6 +9,7 @@ use crate::hazard::{
 use crate::outcomes::effects::{ArmEffects, LinearPredictor, Term};
 use crate::outcomes::illness_death::{DeathClock, Discontinuation, IllnessDeath};
 use crate::scenario::raw::{RawArm, RawOutcome, RawTransition};
+use std::collections::BTreeMap;
 
 /// The families a scenario may name, for messages.
 const FAMILIES: &str = "exponential, weibull, gompertz, piecewise, loglogistic";
@@ -179,17 +180,17 @@ pub fn baseline_hazard(ctx: &mut Ctx, key: &str, t: &RawTransition) -> Option<Ba
 /// Covariate effects of one transition, resolved against the cohort's columns
 /// (None when the covariates had problems of their own: then effects are not
 /// checked, so one mistake is not reported twice).
-fn effects(
+pub(super) fn effects(
     ctx: &mut Ctx,
     key: &str,
-    t: &RawTransition,
+    table: &BTreeMap<String, BTreeMap<String, f64>>,
     columns: Option<&[ColumnInfo]>,
 ) -> Vec<Term> {
     let mut terms = Vec::new();
     let Some(columns) = columns else {
         return terms;
     };
-    for (name, table) in &t.effects {
+    for (name, table) in table {
         let ekey = format!("{key}.effects.{name}");
         let Some((column, info)) = columns.iter().enumerate().find(|(_, c)| &c.name == name) else {
             let known: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
@@ -221,7 +222,9 @@ fn effects(
                     if !(hr.is_finite() && hr > 0.0) {
                         ctx.err(
                             format!("{ekey}.{level}"),
-                            format!("a hazard ratio must be positive and finite, got {hr}"),
+                            format!(
+                                "a ratio (hazard or odds) must be positive and finite, got {hr}"
+                            ),
                         );
                         ok = false;
                         continue;
@@ -257,7 +260,7 @@ fn effects(
                     }
                     Some(hr) => ctx.err(
                         format!("{ekey}.per_unit"),
-                        format!("a hazard ratio must be positive and finite, got {hr} (center {center})"),
+                        format!("a ratio (hazard or odds) must be positive and finite, got {hr} (center {center})"),
                     ),
                     None => ctx.err(ekey, format!("`{name}` is numeric: give `per_unit`, the hazard ratio per unit")),
                 }
@@ -286,7 +289,7 @@ fn transition(
         );
     }
     let hazard = baseline_hazard(ctx, key, t);
-    let terms = effects(ctx, key, t, columns);
+    let terms = effects(ctx, key, &t.effects, columns);
     Some(Transition {
         hazard: hazard?,
         predictor: LinearPredictor { offset: 0.0, terms },
