@@ -105,6 +105,13 @@ fn exact_margins_reproduce_the_table_counts() {
         .replace("margins = \"sampled\"", "margins = \"exact\"");
     let path = dir.path().join("exact.toml");
     std::fs::write(&path, text).unwrap();
+    // The scenario includes the shared assumptions by a relative path.
+    std::fs::create_dir(dir.path().join("assumptions")).unwrap();
+    std::fs::copy(
+        "scenarios/assumptions/prognostic-hr.toml",
+        dir.path().join("assumptions/prognostic-hr.toml"),
+    )
+    .unwrap();
     for seed in ["1", "2", "3"] {
         let mut r = simulate_csv(&[path.to_str().unwrap(), "--seed", seed]);
         let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();

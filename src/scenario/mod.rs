@@ -5,6 +5,7 @@
 //! -> analysis -> summary -> report; nothing downstream reads TOML.
 
 pub mod calendar;
+pub mod include;
 pub mod raw;
 pub mod resolve;
 
@@ -106,7 +107,8 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses and resolves scenario text; `path` only names the file in messages.
 pub fn from_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-    let raw = parse(text, path)?;
+    let mut raw = parse(text, path)?;
+    include::apply(&mut raw, path)?;
     resolve::resolve(raw).map_err(|problems| ScenarioError {
         file: path.to_path_buf(),
         problems,

@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
+    /// Shared-assumption files (paths relative to this file) whose prognostic
+    /// hazard ratios fill in effects the scenario does not set itself.
+    #[serde(default)]
+    pub include: Vec<String>,
     pub meta: RawMeta,
     pub cohort: RawCohort,
     #[serde(default)]
