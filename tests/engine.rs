@@ -183,3 +183,31 @@ fn truth_with_discontinuation_matches_its_closed_form() {
         assert!((got - exact).abs() < 4.0 * se, "t = {t}: {got} vs {exact}");
     }
 }
+
+#[test]
+fn causes_of_death_split_as_specified() {
+    let text = constant_hazards("")
+        .replace("[design.accrual]", "[death_causes]\nprogression_after = 0.7\nother = { infection = 3, other = 1 }\n[design.accrual]");
+    let s = scenario::from_str(&text, Path::new("causes.toml")).unwrap();
+    let mut ws = Workspace::new();
+    let (mut after, mut after_prog, mut before, mut before_prog) = (0usize, 0usize, 0usize, 0usize);
+    for r in 0..50 {
+        simulate_into(&s, 200, &mut replicate_rng(5, r), &mut ws).unwrap();
+        for i in 0..200 {
+            let cause = ws.death_cause[i].expect("everyone dies by month 2000");
+            if ws.progression[i] < ws.death[i] {
+                after += 1;
+                after_prog += cause.is_progression() as usize;
+            } else {
+                before += 1;
+                before_prog += cause.is_progression() as usize;
+            }
+        }
+    }
+    // Deaths before progression are never progression-related; after it, 70% are.
+    assert_eq!(before_prog, 0);
+    assert!(before > 1000);
+    let p = after_prog as f64 / after as f64;
+    let se = (0.7f64 * 0.3 / after as f64).sqrt();
+    assert!((p - 0.7).abs() < 4.0 * se, "{p} vs 0.7 (se {se})");
+}

@@ -29,6 +29,9 @@ fn write_patients(w: &mut dyn Write, s: &Scenario, ws: &Workspace) -> std::io::R
     for ae in &s.adverse_events {
         write!(w, ",ae_{}", ae.event.name())?;
     }
+    if s.death_causes.is_some() {
+        write!(w, ",death_cause")?;
+    }
     writeln!(w)?;
     let k = s.adverse_events.len();
     let o = &ws.observed;
@@ -70,6 +73,15 @@ fn write_patients(w: &mut dyn Write, s: &Scenario, ws: &Workspace) -> std::io::R
         }
         for j in 0..k {
             write!(w, ",{}", ws.adverse[i * k + j] as u8)?;
+        }
+        if let Some(causes) = &s.death_causes {
+            let name = ws
+                .death_cause
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|c| causes.name(c));
+            write!(w, ",{}", name.unwrap_or(""))?;
         }
         writeln!(w)?;
     }

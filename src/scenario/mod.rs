@@ -86,6 +86,7 @@ pub struct Scenario {
     pub analysis: AnalysisPlan,
     pub response: Option<ResponseSpec>,
     pub adverse_events: Vec<AdverseEventSpec>,
+    pub death_causes: Option<crate::outcomes::death_cause::DeathCauses>,
     /// The paper's headline figures by replicate column name, as written (the
     /// names are checked against the columns by `sim::check_published`).
     pub published: Vec<(String, f64)>,

@@ -36,6 +36,9 @@ pub struct RawScenario {
     /// to the progression hazard.
     #[serde(default)]
     pub response: Option<RawResponse>,
+    /// Causes of death (optional).
+    #[serde(default)]
+    pub death_causes: Option<RawDeathCauses>,
     /// Binary adverse events (optional).
     #[serde(default)]
     pub adverse_events: Vec<RawAdverseEvent>,
@@ -349,4 +352,15 @@ pub struct RawAdverseEvent {
     pub n: Option<f64>,
     #[serde(default)]
     pub effects: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// Causes of death: the probability that a death after progression is
+/// progression-related, and the other causes' relative weights (counts or
+/// probabilities; normalised), which deaths before progression always have
+/// and deaths after progression have otherwise.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeathCauses {
+    pub progression_after: f64,
+    pub other: BTreeMap<String, f64>,
 }

@@ -39,6 +39,9 @@ pub enum Quantity {
     DorMedian,
     /// The rate of adverse event j.
     AdverseEvent(usize),
+    /// Observed deaths attributed to progression, and to other causes.
+    DeathsProgression,
+    DeathsOther,
     /// Log-rank test of PFS across all arms.
     PfsLogrankChisq,
     PfsLogrankP,
@@ -118,6 +121,10 @@ pub fn columns(s: &Scenario) -> Vec<Column> {
         }
         for (j, ae) in s.adverse_events.iter().enumerate() {
             push(format!("ae_{}", ae.event.name()), Quantity::AdverseEvent(j));
+        }
+        if s.death_causes.is_some() {
+            push("deaths_progression".into(), Quantity::DeathsProgression);
+            push("deaths_other".into(), Quantity::DeathsOther);
         }
         if s.arms.len() > 1 && a != s.analysis.control {
             push("pfs_hr".into(), Quantity::PfsHr);
@@ -204,6 +211,8 @@ pub struct Analyser {
     vgpr: usize,
     ae_counts: Vec<usize>,
     orr_ci: (f64, f64),
+    deaths_progression: usize,
+    deaths_other: usize,
     /// Between-arm comparisons: arm codes, the Cox design matrix, results.
     group: Vec<u32>,
     x: Vec<f64>,
@@ -294,6 +303,8 @@ impl Analyser {
         self.ae_counts.resize(k, 0);
         self.responders = 0;
         self.vgpr = 0;
+        self.deaths_progression = 0;
+        self.deaths_other = 0;
         self.time.clear();
         self.event.clear();
         let o = &ws.observed;
@@ -307,6 +318,11 @@ impl Analyser {
                     self.time.push(t);
                     self.event.push(e);
                 }
+            }
+            match ws.death_cause.get(i).copied().flatten() {
+                Some(c) if c.is_progression() => self.deaths_progression += 1,
+                Some(_) => self.deaths_other += 1,
+                None => {}
             }
             for (j, c) in self.ae_counts.iter_mut().enumerate() {
                 *c += ws.adverse[i * k + j] as usize;
@@ -378,6 +394,8 @@ impl Analyser {
                     .ae_counts
                     .get(j)
                     .map_or(NA, |&c| c as f64 / n.max(1) as f64),
+                Quantity::DeathsProgression => self.deaths_progression as f64,
+                Quantity::DeathsOther => self.deaths_other as f64,
                 Quantity::PfsHr => self.hr[current_arm][0],
                 Quantity::PfsHrLower => self.hr[current_arm][1],
                 Quantity::PfsHrUpper => self.hr[current_arm][2],

@@ -7,6 +7,7 @@
 
 use crate::cohort::{Cohort, GenerateError, GenerationStats};
 use crate::design::{AllocateError, AllocationScratch, CutoffOutcome, ObserveError, Observed};
+use crate::outcomes::death_cause::{CauseIndex, VitalStatus};
 use crate::outcomes::illness_death::Multipliers;
 use crate::outcomes::response::Response;
 use crate::scenario::{ColumnKind, Scenario};
@@ -27,6 +28,8 @@ pub struct Workspace {
     pub response: Vec<Response>,
     /// Adverse events, patient-major: `adverse[i * k + j]` for event j of k.
     pub adverse: Vec<bool>,
+    /// Cause of each observed death (None: alive or censored).
+    pub death_cause: Vec<Option<CauseIndex>>,
     pub observed: Observed,
     pub generation: GenerationStats,
     pub cutoff: Option<CutoffOutcome>,
@@ -154,6 +157,20 @@ pub fn simulate_into<R: Rng + ?Sized>(
         for ae in &s.adverse_events {
             let eta = ae.predictor.eval(&ws.cohort, i);
             ws.adverse.push(ae.event.sample(eta, rng));
+        }
+    }
+    // One draw per patient, dead or alive, so streams stay aligned.
+    ws.death_cause.clear();
+    if let Some(causes) = &s.death_causes {
+        for i in 0..n {
+            let status = if !ws.observed.os_event[i] {
+                VitalStatus::Alive
+            } else if ws.progression[i] < ws.death[i] {
+                VitalStatus::DiedAfterProgression
+            } else {
+                VitalStatus::DiedBeforeProgression
+            };
+            ws.death_cause.push(causes.sample_for_patient(status, rng));
         }
     }
     Ok(())

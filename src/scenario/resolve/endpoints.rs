@@ -5,9 +5,10 @@ use super::columns::ColumnInfo;
 use super::outcome::effects;
 use super::Ctx;
 use crate::outcomes::adverse_events::AdverseEvent;
+use crate::outcomes::death_cause::DeathCauses;
 use crate::outcomes::effects::LinearPredictor;
 use crate::outcomes::response::{Response, ResponseLink, ResponseModel};
-use crate::scenario::raw::{RawAdverseEvent, RawArm, RawResponse};
+use crate::scenario::raw::{RawAdverseEvent, RawArm, RawDeathCauses, RawResponse};
 use crate::scenario::{AdverseEventSpec, ResponseSpec};
 use std::collections::BTreeMap;
 
@@ -98,6 +99,27 @@ pub fn response(
         predictor: LinearPredictor { offset: 0.0, terms },
         arm_offsets,
     })
+}
+
+pub fn death_causes(ctx: &mut Ctx, raw: &RawDeathCauses) -> Option<DeathCauses> {
+    let total: f64 = raw.other.values().sum();
+    if !(total.is_finite() && total > 0.0)
+        || raw.other.values().any(|v| !(v.is_finite() && *v >= 0.0))
+    {
+        ctx.err(
+            "death_causes.other",
+            "weights must be finite, >= 0 and not all 0",
+        );
+        return None;
+    }
+    let pairs: Vec<(&str, f64)> = raw
+        .other
+        .iter()
+        .map(|(k, v)| (k.as_str(), v / total))
+        .collect();
+    DeathCauses::new(&pairs, raw.progression_after)
+        .map_err(|e| ctx.err("death_causes", e.to_string()))
+        .ok()
 }
 
 pub fn adverse_events(

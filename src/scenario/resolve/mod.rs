@@ -218,6 +218,10 @@ pub fn resolve(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         .as_ref()
         .map(|r| endpoints::response(&mut ctx, r, &raw.arms, columns));
     let adverse_events = endpoints::adverse_events(&mut ctx, &raw.adverse_events, columns);
+    let death_causes = raw
+        .death_causes
+        .as_ref()
+        .map(|d| endpoints::death_causes(&mut ctx, d));
     let plan = analysis_plan(&mut ctx, raw.analysis.as_ref(), &raw.arms);
 
     if !ctx.problems.is_empty() {
@@ -258,6 +262,7 @@ pub fn resolve(raw: RawScenario) -> Result<Scenario, Vec<Problem>> {
         analysis: plan,
         response: response.flatten(),
         adverse_events,
+        death_causes: death_causes.flatten(),
         published: raw
             .published
             .clone()
