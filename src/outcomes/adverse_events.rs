@@ -10,18 +10,9 @@
 //! Dependence between events (e.g. neutropenia and pneumonia) is not modelled; a
 //! caller that needs it can put a shared patient frailty into the `eta`s.
 
+use super::logit::logistic;
 use rand::Rng;
 use std::fmt;
-
-/// Numerically stable logistic function; `logistic(±inf)` is 1 or 0, NaN stays NaN.
-fn logistic(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
 
 /// Error from constructing an [`AdverseEvent`].
 #[derive(Debug, Clone, PartialEq)]

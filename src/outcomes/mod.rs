@@ -7,6 +7,7 @@ pub mod adverse_events;
 pub mod death_cause;
 pub mod effects;
 pub mod illness_death;
+mod logit;
 pub mod response;
 
 pub use illness_death::{

@@ -21,6 +21,7 @@
 //! so a patient keeps the same uniforms across scenarios and a better linear predictor
 //! can only give the same or a better response (a monotone coupling).
 
+use super::logit::logistic;
 use rand::Rng;
 use std::fmt;
 use std::str::FromStr;
@@ -206,16 +207,6 @@ impl fmt::Display for ResponseModelError {
 }
 
 impl std::error::Error for ResponseModelError {}
-
-/// Numerically stable logistic function; `logistic(±inf)` is 1 or 0, NaN stays NaN.
-fn logistic(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
 
 /// Best response as NE-then-proportional-odds (see the module documentation).
 ///
