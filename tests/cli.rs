@@ -27,7 +27,9 @@ fn validate_prints_the_resolved_scenario_with_defaults() {
         .filter(|l| !l.starts_with('#'))
         .collect::<Vec<_>>()
         .join("\n");
-    let again = cohortsim::scenario::from_str(&body, std::path::Path::new("printed.toml"));
+    // (named as if beside the original, so its include path resolves)
+    let again =
+        cohortsim::scenario::from_str(&body, std::path::Path::new("scenarios/printed.toml"));
     assert!(again.is_ok(), "{:?}", again.err().map(|e| e.to_string()));
 }
 

@@ -141,6 +141,11 @@ pub fn set_number(
             .trim()
             .to_string();
         let comment = old.trim_start_matches('#').trim();
+        // A recalibration replaces the earlier note rather than stacking on it.
+        let comment = match comment.strip_prefix("CALIBRATED by cohortsim calibrate") {
+            Some(rest) => rest.split_once(").").map_or("", |(_, r)| r.trim()),
+            None => comment,
+        };
         let suffix = if comment.is_empty() {
             format!("  # {note}")
         } else {

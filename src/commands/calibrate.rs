@@ -18,6 +18,36 @@ pub fn default_output(path: &Path) -> PathBuf {
     path.with_file_name(format!("{stem}.calibrated.toml"))
 }
 
+/// `include` paths are relative to the scenario's directory; a calibrated file
+/// written elsewhere gets them as absolute paths so it still finds them.
+fn rebase_includes(text: &str, from: &Path, to: &Path) -> Result<String, Error> {
+    let dir = |p: &Path| {
+        let d = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        d.canonicalize().unwrap_or_else(|_| d.to_path_buf())
+    };
+    let (src, dst) = (dir(from), dir(to));
+    if src == dst {
+        return Ok(text.to_string());
+    }
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Error::Calibration(format!("{e}")))?;
+    if let Some(arr) = doc.get_mut("include").and_then(|i| i.as_array_mut()) {
+        for v in arr.iter_mut() {
+            if let Some(rel) = v.as_str() {
+                let abs = src.join(rel);
+                let decor = v.decor().clone();
+                *v = toml_edit::Value::from(abs.display().to_string());
+                *v.decor_mut() = decor;
+            }
+        }
+    }
+    Ok(doc.to_string())
+}
+
 /// Runs the calibration and returns the report printed on standard output.
 pub fn calibrate(
     path: &Path,
@@ -39,10 +69,11 @@ pub fn calibrate(
     if truth_n.is_some_and(|n| n < 1000) {
         return Err(Error::Usage("--truth-n must be at least 1000".into()));
     }
-    let c = solve(path, &targets, &free, truth_n)?;
+    let mut c = solve(path, &targets, &free, truth_n)?;
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| default_output(path));
+    c.calibrated = rebase_includes(&c.calibrated, path, &out)?;
     // The calibrated file must itself be a valid scenario before it is written.
     crate::scenario::from_str(&c.calibrated, &out)?;
     write_atomic(&out, |w: &mut dyn Write| {
