@@ -138,3 +138,57 @@ fn calibration_comments_are_parsed() {
     );
     assert!(calibrated_median_pfs("median = 3 # pfs@60=0.75", &arms).is_empty());
 }
+
+/// Table 1: each level's proportion (as the scenario encodes the paper's table)
+/// times n lies in the central 95% of the simulated counts at the paper's n,
+/// so eligibility rules, bands and dependence leave the published margins intact.
+#[test]
+fn table_one_margins_lie_in_the_central_95_percent() {
+    let mut failures = Vec::new();
+    for path in scenario_files() {
+        let s = scenario::load(&path).unwrap();
+        let curves = sim::curves::replicate_curves(&s, 7, 400, s.n, &[1.0]).unwrap();
+        // Eligibility deliberately changes the margins of the covariates it acts
+        // on (their proportions are among those screened): those are skipped.
+        let screened_on: Vec<String> = s
+            .normalised
+            .eligibility
+            .iter()
+            .flat_map(|e| e.exclude.iter().map(|x| x.covariate.clone()))
+            .collect();
+        let mut offset = 0;
+        for &(col, levels) in &curves.level_layout {
+            if screened_on.contains(&s.columns[col].name) {
+                offset += levels;
+                continue;
+            }
+            let probs = s
+                .cohort
+                .level_probs(col)
+                .map(|p| p.to_vec())
+                .unwrap_or_default();
+            for (l, p) in probs.iter().enumerate().take(levels) {
+                let mut counts: Vec<f64> = curves.level(offset + l).map(f64::from).collect();
+                counts.sort_by(|a, b| a.total_cmp(b));
+                let lo = summary::quantile_sorted(&counts, 0.025).unwrap();
+                let hi = summary::quantile_sorted(&counts, 0.975).unwrap();
+                let expected = p * s.n as f64;
+                // A level the scenario gives probability 0 must never appear.
+                if (*p == 0.0 && hi > 0.0) || expected < lo - 1e-9 || expected > hi + 1e-9 {
+                    failures.push(format!(
+                        "{}: {} = {}: {expected:.1} of {} outside ({lo}, {hi})",
+                        path.display(),
+                        s.columns[col].name,
+                        match &s.columns[col].kind {
+                            cohortsim::scenario::ColumnKind::Levels(n) => n[l].clone(),
+                            _ => String::new(),
+                        },
+                        s.n
+                    ));
+                }
+            }
+            offset += levels;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
