@@ -12,7 +12,7 @@ use crate::report::document::{
 };
 use crate::scenario::{self, Scenario};
 use crate::sim::curves::{replicate_curves, ReplicateCurves};
-use crate::sim::truth::arm_population;
+use crate::sim::truth::{arm_population, values_from_populations, ArmTruth};
 use crate::sim::{self, RunConfig};
 use crate::summary::{quantile_sorted, summarise, EstimateSummary};
 use std::io::Write;
@@ -50,15 +50,19 @@ fn percentiles(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
     (q(0.025), q(0.5), q(0.975))
 }
 
-fn km_figure(s: &Scenario, curves: &ReplicateCurves, endpoint: usize) -> Result<KmFigure, Error> {
+fn km_figure(
+    s: &Scenario,
+    pops: &[ArmTruth],
+    curves: &ReplicateCurves,
+    endpoint: usize,
+) -> KmFigure {
     let (name, key) = if endpoint == 0 {
         ("PFS", "pfs_median")
     } else {
         ("OS", "os_median")
     };
     let mut bands = Vec::new();
-    for (a, arm) in s.arms.iter().enumerate() {
-        let pop = arm_population(s, a).map_err(sim_err)?;
+    for ((a, arm), pop) in s.arms.iter().enumerate().zip(pops) {
         let truth: Vec<f64> = curves
             .grid
             .iter()
@@ -103,7 +107,7 @@ fn km_figure(s: &Scenario, curves: &ReplicateCurves, endpoint: usize) -> Result<
             (what == key).then(|| (format!("{arm}: published median"), *v))
         })
         .collect();
-    Ok(KmFigure {
+    KmFigure {
         title: format!(
             "{}: {name}, {} virtual cohorts of n = {}",
             s.meta.name, curves.replicates, s.n
@@ -112,7 +116,7 @@ fn km_figure(s: &Scenario, curves: &ReplicateCurves, endpoint: usize) -> Result<
         bands,
         published_medians,
         x_max: curves.grid.last().copied().unwrap_or(12.0),
-    })
+    }
 }
 
 fn table_one(s: &Scenario, curves: &ReplicateCurves, n: usize) -> Table {
@@ -223,12 +227,17 @@ pub fn report(args: &ReportArgs) -> Result<String, Error> {
         n: s.n,
     };
     let run = sim::run(&s, &cfg, &|_| {}).map_err(sim_err)?;
-    let (truth, _) = sim::true_values(&s, &run.columns).map_err(sim_err)?;
+    // Each arm's truth population is built once, for the table and both figures.
+    let pops = (0..s.arms.len())
+        .map(|arm| arm_population(&s, arm))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sim_err)?;
+    let (truth, _) = values_from_populations(&s, &run.columns, &pops);
     let summaries = summarise(&run, &truth, &s.published);
 
     let mut svgs = Vec::new();
     for (endpoint, file) in [(0, "pfs.svg"), (1, "os.svg")] {
-        let fig = km_figure(&s, &curves, endpoint)?;
+        let fig = km_figure(&s, &pops, &curves, endpoint);
         let svg = render_svg(&fig, 900, 540)
             .map_err(|e| Error::Simulation(format!("rendering {file}: {e}")))?;
         svgs.push((file.to_string(), svg));

@@ -6,6 +6,7 @@
 use super::streams::replicate_rng;
 use super::workspace::{simulate_into, SimulationError, Workspace};
 use crate::analysis::KaplanMeier;
+use crate::design::Endpoint;
 use crate::scenario::{ColumnKind, Scenario};
 use rayon::prelude::*;
 
@@ -79,18 +80,12 @@ pub fn replicate_curves(
                 let mut curves = vec![f64::NAN; per_curves];
                 for arm in 0..arms {
                     for endpoint in 0..2 {
-                        time.clear();
-                        event.clear();
-                        let o = &ws.observed;
-                        for i in (0..ws.arm.len()).filter(|&i| ws.arm[i] as usize == arm) {
-                            let (t, e) = if endpoint == 0 {
-                                (o.pfs_time[i], o.pfs_event[i])
-                            } else {
-                                (o.os_time[i], o.os_event[i])
-                            };
-                            time.push(t);
-                            event.push(e);
-                        }
+                        let which = if endpoint == 0 {
+                            Endpoint::Pfs
+                        } else {
+                            Endpoint::Os
+                        };
+                        ws.arm_endpoint_into(arm, which, time, event);
                         km.fit(time, event);
                         for (k, &t) in grid.iter().enumerate() {
                             if let Some(l) =

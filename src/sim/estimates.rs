@@ -5,6 +5,7 @@
 use super::workspace::Workspace;
 use crate::analysis::proportion::clopper_pearson;
 use crate::analysis::{median_followup, CoxModel, KaplanMeier, LogRank, Weighting};
+use crate::design::Endpoint;
 use crate::outcomes::response::duration_of_response;
 use crate::scenario::Scenario;
 
@@ -231,23 +232,6 @@ impl Analyser {
         Self::default()
     }
 
-    fn gather(&mut self, ws: &Workspace, arm: usize, os: bool) {
-        self.time.clear();
-        self.event.clear();
-        let o = &ws.observed;
-        for i in 0..ws.arm.len() {
-            if ws.arm[i] as usize == arm {
-                if os {
-                    self.time.push(o.os_time[i]);
-                    self.event.push(o.os_event[i]);
-                } else {
-                    self.time.push(o.pfs_time[i]);
-                    self.event.push(o.pfs_event[i]);
-                }
-            }
-        }
-    }
-
     /// Log-rank test across arms and one Cox model with a dummy per
     /// non-control arm, on observed PFS: what a trial report gives.
     fn compare_arms(&mut self, s: &Scenario, ws: &Workspace) {
@@ -352,12 +336,12 @@ impl Analyser {
             if let Some(a) = col.arm {
                 if a != current_arm {
                     current_arm = a;
-                    self.gather(ws, a, true);
+                    ws.arm_endpoint_into(a, Endpoint::Os, &mut self.time, &mut self.event);
                     self.os.fit(&self.time, &self.event);
                     os_events = self.event.iter().filter(|&&e| e).count();
                     os_median = Some(self.os.median(plan.conf_type, plan.conf_level));
                     followup = Some(median_followup(&self.time, &self.event, &mut self.followup));
-                    self.gather(ws, a, false);
+                    ws.arm_endpoint_into(a, Endpoint::Pfs, &mut self.time, &mut self.event);
                     self.pfs.fit(&self.time, &self.event);
                     pfs_events = self.event.iter().filter(|&&e| e).count();
                     n = self.time.len();

@@ -220,11 +220,23 @@ pub fn true_values(
     s: &Scenario,
     cols: &[Column],
 ) -> Result<(Vec<Option<f64>>, Vec<TruthMethod>), SimulationError> {
+    let pops = (0..s.arms.len())
+        .map(|arm| arm_population(s, arm))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(values_from_populations(s, cols, &pops))
+}
+
+/// True values per column from populations already built (one per arm, in
+/// arm order), for callers that also need the populations themselves.
+pub fn values_from_populations(
+    s: &Scenario,
+    cols: &[Column],
+    pops: &[ArmTruth],
+) -> (Vec<Option<f64>>, Vec<TruthMethod>) {
     let mut out = vec![None; cols.len()];
     let mut methods = Vec::new();
     let mut screened = None;
-    for arm in 0..s.arms.len() {
-        let pop = arm_population(s, arm)?;
+    for (arm, pop) in pops.iter().enumerate() {
         screened = Some(pop.screened_out());
         methods.push(pop.method());
         for (c, col) in cols.iter().enumerate() {
@@ -248,5 +260,5 @@ pub fn true_values(
             out[c] = screened;
         }
     }
-    Ok((out, methods))
+    (out, methods)
 }

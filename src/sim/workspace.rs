@@ -6,7 +6,9 @@
 //! here once its buffers have grown to size.
 
 use crate::cohort::{Cohort, GenerateError, GenerationStats};
-use crate::design::{AllocateError, AllocationScratch, CutoffOutcome, ObserveError, Observed};
+use crate::design::{
+    AllocateError, AllocationScratch, CutoffOutcome, Endpoint, ObserveError, Observed,
+};
 use crate::outcomes::death_cause::{CauseIndex, VitalStatus};
 use crate::outcomes::illness_death::Multipliers;
 use crate::outcomes::response::Response;
@@ -40,6 +42,30 @@ pub struct Workspace {
 impl Workspace {
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+impl Workspace {
+    /// One arm's observed times and event flags for `endpoint`, into reused
+    /// buffers (the input every per-arm estimator takes).
+    pub fn arm_endpoint_into(
+        &self,
+        arm: usize,
+        endpoint: Endpoint,
+        time: &mut Vec<f64>,
+        event: &mut Vec<bool>,
+    ) {
+        time.clear();
+        event.clear();
+        let o = &self.observed;
+        let (t, e) = match endpoint {
+            Endpoint::Pfs => (&o.pfs_time, &o.pfs_event),
+            Endpoint::Os => (&o.os_time, &o.os_event),
+        };
+        for i in (0..self.arm.len()).filter(|&i| self.arm[i] as usize == arm) {
+            time.push(t[i]);
+            event.push(e[i]);
+        }
     }
 }
 
