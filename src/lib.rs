@@ -17,6 +17,7 @@ pub mod commands;
 pub mod data;
 pub mod design;
 pub mod error;
+pub mod experiment;
 pub mod hazard;
 pub mod outcomes;
 pub mod report;

@@ -83,6 +83,13 @@ enum Command {
         #[arg(long)]
         truth_n: Option<usize>,
     },
+    /// Run the scenario over a full-factorial grid of parameter values
+    /// (common random numbers), and/or a tornado over every documented assumption.
+    Sweep(commands::sweep::SweepArgs),
+    /// Simulated power and type I error of a PFS test, with Schoenfeld's and Freedman's values.
+    Power(commands::power::PowerArgs),
+    /// Bias, SEs, coverage and more of every applicable estimator against the model's truth.
+    BenchEstimators(commands::bench_estimators::BenchArgs),
     /// Estimate survival, medians, landmarks, log-rank and Cox on patient-level CSV data.
     Analyze {
         /// CSV with a header row: simulated (`simulate`) or real.
@@ -137,6 +144,11 @@ fn analyze(args: commands::analyze::AnalyzeArgs, json: bool) -> Result<(), cohor
     Ok(())
 }
 
+/// Progress bars only where someone watches.
+fn progress() -> bool {
+    std::io::stderr().is_terminal()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -172,14 +184,8 @@ fn main() -> ExitCode {
             seed,
             output,
         } => {
-            let out_dir = output.unwrap_or_else(|| {
-                let stem = scenario
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or("scenario")
-                    .to_string();
-                PathBuf::from("out").join(stem).join("report")
-            });
+            let out_dir =
+                output.unwrap_or_else(|| commands::workers::default_out(&scenario, "report"));
             commands::report::report(&commands::report::ReportArgs {
                 scenario,
                 replicates,
@@ -187,6 +193,11 @@ fn main() -> ExitCode {
                 out_dir,
             })
             .map(|t| print!("{t}"))
+        }
+        Command::Sweep(args) => commands::sweep::run(&args, progress()).map(|t| print!("{t}")),
+        Command::Power(args) => commands::power::run(&args, progress()).map(|t| print!("{t}")),
+        Command::BenchEstimators(args) => {
+            commands::bench_estimators::run(&args, progress()).map(|t| print!("{t}"))
         }
         Command::Calibrate {
             scenario,

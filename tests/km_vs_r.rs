@@ -4,48 +4,15 @@
 //! both "missing"; Rust reports them as NaN or `None`).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+
+#[path = "support/r_fixtures.rs"]
+mod r_fixtures;
+use r_fixtures::{num, Data, Table};
 
 use cohortsim::analysis::{median_followup, ConfType, KaplanMeier};
 
 const REL: f64 = 1e-8;
 const ABS: f64 = 1e-12;
-
-struct Table {
-    header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
-}
-
-impl Table {
-    fn load(name: &str) -> Table {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests")
-            .join("fixtures")
-            .join(name);
-        let mut rdr = csv::Reader::from_path(&path)
-            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
-        let header = rdr.headers().unwrap().iter().map(String::from).collect();
-        let rows = rdr.records().map(|r| r.unwrap()).collect();
-        Table { header, rows }
-    }
-
-    fn col(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name}"))
-    }
-}
-
-/// R number as written by sprintf("%.17g"); NA / NaN become `None`.
-fn num(s: &str) -> Option<f64> {
-    match s {
-        "NA" | "NaN" => None,
-        "Inf" => Some(f64::INFINITY),
-        "-Inf" => Some(f64::NEG_INFINITY),
-        _ => Some(s.parse().unwrap_or_else(|_| panic!("bad number {s:?}"))),
-    }
-}
 
 fn opt(x: f64) -> Option<f64> {
     (!x.is_nan()).then_some(x)
@@ -66,23 +33,8 @@ fn check(what: &str, got: Option<f64>, want: Option<f64>) {
     }
 }
 
-struct Data {
-    time: Vec<f64>,
-    event: Vec<bool>,
-}
-
 fn datasets() -> BTreeMap<String, Data> {
-    let t = Table::load("data.csv");
-    let (cd, ct, cs) = (t.col("dataset"), t.col("time"), t.col("status"));
-    let mut out: BTreeMap<String, Data> = BTreeMap::new();
-    for r in &t.rows {
-        let d = out.entry(r[cd].to_string()).or_insert(Data {
-            time: vec![],
-            event: vec![],
-        });
-        d.time.push(num(&r[ct]).unwrap());
-        d.event.push(num(&r[cs]).unwrap() == 1.0);
-    }
+    let out = r_fixtures::datasets(&Table::load(&["data.csv"]));
     assert_eq!(out.len(), 11, "expected 11 fixture data sets");
     out
 }
@@ -100,7 +52,7 @@ fn conf_tag(c: ConfType) -> &'static str {
 #[test]
 fn survfit_table_and_pointwise_cis_match_r() {
     let data = datasets();
-    let t = Table::load("survfit.csv");
+    let t = Table::load(&["survfit.csv"]);
     let (cd, cl) = (t.col("dataset"), t.col("level"));
     // Group rows by (dataset, level) preserving order.
     let mut groups: BTreeMap<(String, String), Vec<&csv::StringRecord>> = BTreeMap::new();
@@ -166,7 +118,7 @@ fn survfit_table_and_pointwise_cis_match_r() {
 #[test]
 fn quantiles_match_r() {
     let data = datasets();
-    let t = Table::load("quantile.csv");
+    let t = Table::load(&["quantile.csv"]);
     let c = |n| t.col(n);
     let mut km = KaplanMeier::new();
     let mut current = String::new();
@@ -197,7 +149,7 @@ fn quantiles_match_r() {
 #[test]
 fn landmarks_match_summary_survfit() {
     let data = datasets();
-    let t = Table::load("landmark.csv");
+    let t = Table::load(&["landmark.csv"]);
     let c = |n| t.col(n);
     let mut km = KaplanMeier::new();
     let mut current = String::new();
@@ -242,7 +194,7 @@ fn landmarks_match_summary_survfit() {
 #[test]
 fn reverse_km_median_followup_matches_r() {
     let data = datasets();
-    let t = Table::load("followup.csv");
+    let t = Table::load(&["followup.csv"]);
     let mut scratch = KaplanMeier::new();
     for r in &t.rows {
         let ds = &r[t.col("dataset")];

@@ -12,6 +12,7 @@ pub mod followup;
 pub mod kaplan_meier;
 pub mod linalg;
 pub mod logrank;
+pub mod one_sample_logrank;
 pub mod parametric;
 pub mod proportion;
 pub mod quantile;

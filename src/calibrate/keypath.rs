@@ -156,6 +156,44 @@ pub fn set_number(
     Ok(())
 }
 
+/// Sets the value at `path` from command-line text, in the type the file
+/// already has there (a sweep's `60` stays a float where the file has
+/// `60.0`, a date stays a string), keeping the comments around it.
+pub fn set_from_text(doc: &mut DocumentMut, path: &KeyPath, text: &str) -> Result<(), String> {
+    let v = locate(doc, path)?;
+    let text = text.trim();
+    let new = match v {
+        Value::Integer(_) => {
+            let x: f64 = text
+                .parse()
+                .map_err(|_| format!("`{path}`: `{text}` is not a number"))?;
+            if x.fract() != 0.0 || x.abs() > 9.0e15 {
+                return Err(format!("`{path}`: takes a whole number, not `{text}`"));
+            }
+            Value::from(x as i64)
+        }
+        Value::Float(_) => Value::from(
+            text.parse::<f64>()
+                .map_err(|_| format!("`{path}`: `{text}` is not a number"))?,
+        ),
+        Value::Boolean(_) => Value::from(
+            text.parse::<bool>()
+                .map_err(|_| format!("`{path}`: takes true or false, not `{text}`"))?,
+        ),
+        Value::String(_) => Value::from(text.trim_matches('"')),
+        other => {
+            return Err(format!(
+                "`{path}`: `{}` is not a number, string or boolean; vary the values inside it",
+                other.to_string().trim()
+            ))
+        }
+    };
+    let decor = v.decor().clone();
+    *v = new;
+    *v.decor_mut() = decor;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

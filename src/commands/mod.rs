@@ -2,8 +2,12 @@
 //! binary only parses the command line and reports errors.
 
 pub mod analyze;
+pub mod bench_estimators;
 pub mod calibrate;
+pub mod power;
 pub mod report;
 pub mod run;
 pub mod simulate;
+pub mod sweep;
 pub mod validate;
+pub mod workers;

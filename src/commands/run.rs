@@ -45,39 +45,13 @@ pub fn run(args: &RunArgs) -> Result<String, Error> {
         .unwrap_or_else(|| Path::new("out").join(&s.meta.name));
     std::fs::create_dir_all(&out_dir).map_err(|e| Error::io(&out_dir, e))?;
 
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        if t == 0 {
-            return Err(Error::Usage("--threads must be at least 1".into()));
-        }
-        pool = pool.num_threads(t);
-    }
-    let pool = pool.build().map_err(|e| {
-        Error::Usage(format!(
-            "cannot start {} worker threads: {e}",
-            args.threads.unwrap_or(0)
-        ))
-    })?;
-
+    let pool = super::workers::pool(args.threads)?;
     let cfg = RunConfig {
         replicates: args.replicates,
         seed: args.seed,
         n,
     };
-    let bar = if args.progress {
-        let b = indicatif::ProgressBar::with_draw_target(
-            Some(args.replicates),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} replicates, {per_sec}, eta {eta}",
-        ) {
-            b.set_style(style);
-        }
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = super::workers::progress_bar(args.replicates, args.progress);
     let (output, truth) = pool.install(|| {
         let cols = sim::columns(&s);
         let truth = sim::true_values(&s, &cols);

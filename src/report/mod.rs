@@ -3,6 +3,7 @@
 pub mod analysis_text;
 pub mod atomic;
 pub mod document;
+pub mod experiment;
 pub mod patients;
 pub mod replicates;
 pub mod summary_json;

@@ -37,16 +37,31 @@ fn problem(file: &Path, key: String, message: String) -> ScenarioError {
     }
 }
 
-fn read(scenario: &Path, rel: &str) -> Result<(PathBuf, Assumptions), ScenarioError> {
-    let base = scenario.parent().unwrap_or_else(|| Path::new("."));
-    let path = base.join(rel);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        problem(
-            scenario,
-            "include".into(),
-            format!("cannot read `{}`: {e}", path.display()),
-        )
-    })?;
+/// The path of an included file, relative paths taken from the scenario's
+/// directory.
+pub fn include_path(scenario: &Path, rel: &str) -> PathBuf {
+    scenario
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(rel)
+}
+
+fn read(
+    scenario: &Path,
+    rel: &str,
+    replaced: &[(String, String)],
+) -> Result<(PathBuf, Assumptions), ScenarioError> {
+    let path = include_path(scenario, rel);
+    let text = match replaced.iter().find(|(r, _)| r == rel) {
+        Some((_, text)) => text.clone(),
+        None => std::fs::read_to_string(&path).map_err(|e| {
+            problem(
+                scenario,
+                "include".into(),
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+        })?,
+    };
     let de = toml::Deserializer::new(&text);
     let a: Assumptions = serde_path_to_error::deserialize(de).map_err(|e| {
         problem(
@@ -71,6 +86,17 @@ fn merge(target: &mut Option<RawTransition>, shared: &Effects, known: &[String])
 
 /// Applies the scenario's `include` files to its transitions' effects.
 pub fn apply(raw: &mut RawScenario, scenario: &Path) -> Result<(), ScenarioError> {
+    apply_replacing(raw, scenario, &[])
+}
+
+/// As [`apply`], with the text of some included files (by their `include`
+/// entry, as written) given instead of read: a sweep varies a shared
+/// assumption in memory, never by writing the shared file.
+pub fn apply_replacing(
+    raw: &mut RawScenario,
+    scenario: &Path,
+    replaced: &[(String, String)],
+) -> Result<(), ScenarioError> {
     let files = std::mem::take(&mut raw.include);
     if files.is_empty() {
         return Ok(());
@@ -86,7 +112,7 @@ pub fn apply(raw: &mut RawScenario, scenario: &Path) -> Result<(), ScenarioError
     let mut pfs = Effects::new();
     let mut os = Effects::new();
     for rel in &files {
-        let (_, a) = read(scenario, rel)?;
+        let (_, a) = read(scenario, rel, replaced)?;
         pfs.extend(a.pfs);
         os.extend(a.os);
     }

@@ -108,8 +108,18 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses and resolves scenario text; `path` only names the file in messages.
 pub fn from_str(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    from_str_replacing(text, path, &[])
+}
+
+/// As [`from_str`], with the text of some included files (by their `include`
+/// entry) given in memory instead of read from disk.
+pub fn from_str_replacing(
+    text: &str,
+    path: &Path,
+    includes: &[(String, String)],
+) -> Result<Scenario, ScenarioError> {
     let mut raw = parse(text, path)?;
-    include::apply(&mut raw, path)?;
+    include::apply_replacing(&mut raw, path, includes)?;
     resolve::resolve(raw).map_err(|problems| ScenarioError {
         file: path.to_path_buf(),
         problems,

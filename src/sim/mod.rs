@@ -9,7 +9,7 @@ pub mod truth;
 pub mod workspace;
 
 pub use estimates::{check_published, columns, Analyser, Column, Quantity};
-pub use run::{run, RunConfig, RunOutput};
+pub use run::{run, run_chunks, RunConfig, RunOutput};
 pub use streams::replicate_rng;
 pub use truth::true_values;
 pub use workspace::{simulate_into, SimulationError, Workspace};

@@ -1,0 +1,117 @@
+//! `cohortsim bench-estimators`: every applicable estimator of median PFS,
+//! PFS at the landmarks, the hazard ratio and the RMST difference, run on
+//! each virtual cohort and judged against the model's true values.
+
+use super::workers;
+use crate::error::Error;
+use crate::experiment::benchmark::{benchmark, slots, Estimator};
+use crate::report::experiment::benchmark_files::{write_benchmark, BenchmarkMeta};
+use crate::scenario;
+use crate::sim::RunConfig;
+use std::path::PathBuf;
+
+/// What the command line asked for.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    pub scenario: PathBuf,
+    /// Estimators (default: every one that applies).
+    #[arg(long, value_delimiter = ',')]
+    pub estimators: Vec<String>,
+    #[command(flatten)]
+    pub run: workers::RunOptions,
+    /// Patients per cohort (default: the scenario's cohort.n).
+    #[arg(long)]
+    pub n: Option<usize>,
+    /// RMST horizon in months (default: the last landmark).
+    #[arg(long)]
+    pub tau: Option<f64>,
+    /// Output directory (default: out/<scenario file stem>/bench-estimators).
+    #[arg(short, long = "output")]
+    pub out_dir: Option<PathBuf>,
+}
+
+pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
+    let out_dir = args
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| workers::default_out(&args.scenario, "bench-estimators"));
+    workers::check_replicates(args.run.replicates)?;
+    let estimators: Vec<Estimator> = args
+        .estimators
+        .iter()
+        .map(|e| Estimator::parse(e).map_err(|m| Error::Usage(format!("--estimators: {m}"))))
+        .collect::<Result<_, _>>()?;
+    let s = scenario::load(&args.scenario)?;
+    let n = args.n.unwrap_or(s.n);
+    if n == 0 {
+        return Err(Error::Usage("--n must be at least 1".into()));
+    }
+    let tau = match args.tau {
+        Some(t) if t > 0.0 && t.is_finite() => t,
+        Some(t) => {
+            return Err(Error::Usage(format!(
+                "--tau must be a positive number of months, not {t}"
+            )))
+        }
+        None => s.analysis.landmarks.last().copied().unwrap_or(f64::NAN),
+    };
+    workers::output_dir(&out_dir)?;
+    let pool = workers::pool(args.run.threads)?;
+    let bar = workers::progress_bar(args.run.replicates, progress);
+    let cfg = RunConfig {
+        replicates: args.run.replicates,
+        seed: args.run.seed,
+        n,
+    };
+    let rows = pool.install(|| -> Result<_, Error> {
+        let slots = slots(&s, &estimators, tau)?;
+        if slots.is_empty() {
+            return Err(Error::Usage(format!(
+                "none of the estimators applies to {} (hazard ratios and RMST differences need two arms; landmarks come from analysis.landmarks)",
+                args.scenario.display()
+            )));
+        }
+        benchmark(&s, &slots, &cfg, tau, &|k| bar.inc(k))
+    })?;
+    bar.finish_and_clear();
+    let meta = BenchmarkMeta {
+        cohortsim_version: env!("CARGO_PKG_VERSION"),
+        scenario: s.meta.name.clone(),
+        scenario_file: args.scenario.display().to_string(),
+        replicates: args.run.replicates,
+        seed: args.run.seed,
+        n,
+        conf_level: s.analysis.conf_level,
+        tau,
+    };
+    let written = write_benchmark(&out_dir, &meta, &rows)?;
+    let mut text = format!(
+        "{}: {} estimator-target pairs, {} replicates of n = {}, seed {}\n\n{:<40} {:<20} {:>18} {:>18} {:>18}\n",
+        meta.scenario,
+        rows.len(),
+        args.run.replicates,
+        n,
+        args.run.seed,
+        "target",
+        "estimator",
+        "bias (MCSE)",
+        "coverage (MCSE)",
+        "rel. err. SE %"
+    );
+    for r in &rows {
+        let m = crate::report::experiment::measure_text;
+        text.push_str(&format!(
+            "{:<40} {:<20} {:>18} {:>18} {:>18}\n",
+            r.target,
+            r.estimator,
+            m(r.performance.bias),
+            m(r.performance.coverage),
+            m(r.performance.rel_error_mod_se)
+        ));
+    }
+    text.push('\n');
+    for p in written {
+        text.push_str(&format!("wrote {}\n", p.display()));
+    }
+    Ok(text)
+}
