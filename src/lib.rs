@@ -18,6 +18,7 @@ pub mod data;
 pub mod design;
 pub mod error;
 pub mod experiment;
+pub mod explain;
 pub mod hazard;
 pub mod outcomes;
 pub mod report;

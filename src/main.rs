@@ -90,6 +90,8 @@ enum Command {
     Power(commands::power::PowerArgs),
     /// Bias, SEs, coverage and more of every applicable estimator against the model's truth.
     BenchEstimators(commands::bench_estimators::BenchArgs),
+    /// Where a PFS difference between two cohorts comes from: case mix, outcome model, design, chance.
+    Explain(commands::explain::ExplainArgs),
     /// Estimate survival, medians, landmarks, log-rank and Cox on patient-level CSV data.
     Analyze {
         /// CSV with a header row: simulated (`simulate`) or real.
@@ -196,6 +198,7 @@ fn main() -> ExitCode {
         }
         Command::Sweep(args) => commands::sweep::run(&args, progress()).map(|t| print!("{t}")),
         Command::Power(args) => commands::power::run(&args, progress()).map(|t| print!("{t}")),
+        Command::Explain(args) => commands::explain::run(&args, progress()).map(|t| print!("{t}")),
         Command::BenchEstimators(args) => {
             commands::bench_estimators::run(&args, progress()).map(|t| print!("{t}"))
         }

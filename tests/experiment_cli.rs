@@ -335,3 +335,51 @@ fn experiment_commands_refuse_bad_input_with_a_message_naming_it() {
     // Nothing half-written.
     assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
 }
+
+#[test]
+fn explain_writes_a_decomposition_that_adds_up_and_a_waterfall() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = ok(&cohortsim(&[
+        "explain",
+        "scenarios/botkin-isapd-2024.toml",
+        "scenarios/icaria-mm.toml",
+        "--replicates",
+        "200",
+        "--population",
+        "20000",
+        "--bootstrap",
+        "30",
+        "-o",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert!(text.contains("case mix: prior_lines"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&dir.path().join("explain.json"))).unwrap();
+    for j in 0..3 {
+        let sum: f64 = json["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"][j].as_f64().unwrap_or(0.0))
+            .sum();
+        let want = json["typical_a"]["value"][j].as_f64().unwrap()
+            - json["typical_b"]["value"][j].as_f64().unwrap();
+        assert!((sum - want).abs() < 1e-9, "estimand {j}: {sum} vs {want}");
+    }
+    assert_eq!(json["published_a"][0], 16.1);
+    assert!(read(&dir.path().join("waterfall-median.svg")).starts_with("<svg"));
+    let csv_text = read(&dir.path().join("explain.csv"));
+    assert!(csv_text.starts_with("group,part,estimand,value,mcse"));
+    fails_with(
+        &cohortsim(&[
+            "explain",
+            "scenarios/botkin-isapd-2024.toml",
+            "scenarios/icaria-mm.toml",
+            "--arm-b",
+            "Dara",
+            "-o",
+            dir.path().to_str().unwrap(),
+        ]),
+        &["no arm `Dara`", "IsaPd, Pd"],
+    );
+}

@@ -176,6 +176,81 @@ impl Cohort {
         }
     }
 
+    /// Replaces column `col` by column `source_col` of `source`, patient by
+    /// patient, mapping level names to this cohort's level indices: one
+    /// cohort's patients with a factor taken from another cohort's (the
+    /// case-mix decompositions of `explain`). The source must have at least
+    /// as many patients, and every source level must exist here.
+    pub fn replace_column(
+        &mut self,
+        col: usize,
+        source: &Cohort,
+        source_col: usize,
+    ) -> Result<(), String> {
+        let name = self.names().get(col).cloned().unwrap_or_default();
+        if source.n < self.n {
+            return Err(format!(
+                "`{name}`: the source cohort has {} patients, fewer than {}",
+                source.n, self.n
+            ));
+        }
+        let n = self.n;
+        match (self.columns.get(col), source.columns.get(source_col)) {
+            (Some(Column::Values(_)), Some(Column::Values(v))) => {
+                let v = v[..n].to_vec();
+                self.columns[col] = Column::Values(v);
+                Ok(())
+            }
+            (Some(Column::Levels(_)), Some(Column::Levels(v))) => {
+                let here = self.level_names(col).unwrap_or_default();
+                let there = source.level_names(source_col).unwrap_or_default();
+                let map: Vec<u16> = there
+                    .iter()
+                    .map(|l| {
+                        here.iter()
+                            .position(|h| h == l)
+                            .map(|i| i as u16)
+                            .ok_or_else(|| {
+                                format!(
+                                    "`{name}`: level `{l}` is not one of this cohort's levels ({})",
+                                    here.join(", ")
+                                )
+                            })
+                    })
+                    .collect::<Result<_, _>>()?;
+                let mapped = v[..n].iter().map(|&l| map[l as usize]).collect();
+                self.columns[col] = Column::Levels(mapped);
+                Ok(())
+            }
+            (Some(_), Some(_)) => Err(format!(
+                "`{name}` holds levels in one cohort and numbers in the other"
+            )),
+            _ => Err(format!("`{name}`: no such column")),
+        }
+    }
+
+    /// Sets level column `col` from value column `source_col` by `classify`
+    /// (a band recomputed after its source moved).
+    pub fn set_levels_from(
+        &mut self,
+        col: usize,
+        source_col: usize,
+        classify: impl Fn(f64) -> u16,
+    ) -> Result<(), String> {
+        let n = self.n;
+        let levels: Vec<u16> = match self.columns.get(source_col) {
+            Some(Column::Values(v)) => v[..n].iter().map(|&x| classify(x)).collect(),
+            _ => return Err(format!("column {source_col} holds no values")),
+        };
+        match self.columns.get_mut(col) {
+            Some(c @ Column::Levels(_)) => {
+                *c = Column::Levels(levels);
+                Ok(())
+            }
+            _ => Err(format!("column {col} holds no levels")),
+        }
+    }
+
     /// Level names of a level column.
     pub fn level_names(&self, idx: usize) -> Option<&[String]> {
         let l = self.layout.as_deref()?.levels.get(idx)?;

@@ -64,11 +64,30 @@ pub struct ArmTruth<'a> {
 pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, SimulationError> {
     let mut rng = truth_rng(TRUTH_SEED, arm);
     let mut cohort = Cohort::default();
-    let n = s.analysis.truth_n;
     let stats = s
         .cohort
-        .generate_into(n, &mut rng, &mut cohort)
+        .generate_into(s.analysis.truth_n, &mut rng, &mut cohort)
         .map_err(SimulationError::Cohort)?;
+    Ok(population_of(
+        s,
+        arm,
+        &cohort,
+        stats.excluded_fraction(),
+        &mut rng,
+    ))
+}
+
+/// Arm `arm`'s outcome model applied to a given cohort (in the scenario's
+/// column layout), drawing each patient's response and latent times from
+/// `rng`: the population behind "this model, that case mix".
+pub fn population_of<'a, R: Rng + ?Sized>(
+    s: &'a Scenario,
+    arm: usize,
+    cohort: &Cohort,
+    screened_out: f64,
+    rng: &mut R,
+) -> ArmTruth<'a> {
+    let n = cohort.len();
     let a = &s.arms[arm];
     let mut t = ArmTruth {
         scenario: s,
@@ -76,7 +95,7 @@ pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, Simulati
         multipliers: Vec::with_capacity(n),
         progression: Vec::with_capacity(n),
         closed_form_pfs: a.model.discontinuation.is_none(),
-        screened_out: stats.excluded_fraction(),
+        screened_out,
         orr: None,
         vgpr_or_better: None,
         adverse_events: vec![0.0; s.adverse_events.len()],
@@ -87,11 +106,11 @@ pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, Simulati
         // Response first, as in a simulated cohort: its depth scales progression.
         let link = match &s.response {
             Some(r) => {
-                let eta = r.predictor.eval(&cohort, i) + r.arm_offsets[arm];
+                let eta = r.predictor.eval(cohort, i) + r.arm_offsets[arm];
                 let p = r.model.probabilities(eta);
                 orr += p[0] + p[1] + p[2];
                 vgpr += p[0] + p[1];
-                let drawn = r.model.sample(eta, &mut rng);
+                let drawn = r.model.sample(eta, rng);
                 r.link
                     .as_ref()
                     .map_or(1.0, |l| l.progression_multiplier(drawn))
@@ -99,13 +118,13 @@ pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, Simulati
             None => 1.0,
         };
         for (sum, ae) in t.adverse_events.iter_mut().zip(&s.adverse_events) {
-            *sum += ae.event.probability(ae.predictor.eval(&cohort, i));
+            *sum += ae.event.probability(ae.predictor.eval(cohort, i));
         }
         let m = Multipliers {
-            progression: e.progression.multiplier(&cohort, i) * link,
-            death_before_progression: e.death_before_progression.multiplier(&cohort, i),
-            death_after_progression: e.death_after_progression.multiplier(&cohort, i),
-            discontinuation: e.discontinuation.multiplier(&cohort, i),
+            progression: e.progression.multiplier(cohort, i) * link,
+            death_before_progression: e.death_before_progression.multiplier(cohort, i),
+            death_after_progression: e.death_after_progression.multiplier(cohort, i),
+            discontinuation: e.discontinuation.multiplier(cohort, i),
         };
         // The same four draws, in the same order, as a simulated patient.
         let mut draws = [0.0; DRAWS_PER_PATIENT];
@@ -123,7 +142,7 @@ pub fn arm_population(s: &Scenario, arm: usize) -> Result<ArmTruth<'_>, Simulati
     for x in &mut t.adverse_events {
         *x /= n as f64;
     }
-    Ok(t)
+    t
 }
 
 impl ArmTruth<'_> {
@@ -177,6 +196,50 @@ impl ArmTruth<'_> {
     pub fn os_median(&self) -> Option<f64> {
         let t = invert_monotone(|t| 1.0 - self.os_survival(t), 0.5);
         t.is_finite().then_some(t)
+    }
+
+    /// Every `k`-th patient from patient `b` on: one of `k` disjoint batches
+    /// of the population, whose spread gives the Monte Carlo error of a value
+    /// computed on the whole population (batch means).
+    pub fn batch(&self, b: usize, k: usize) -> ArmTruth<'_> {
+        let keep = |i: &usize| i % k == b;
+        ArmTruth {
+            scenario: self.scenario,
+            arm: self.arm,
+            multipliers: (0..self.multipliers.len())
+                .filter(keep)
+                .map(|i| self.multipliers[i])
+                .collect(),
+            progression: (0..self.progression.len())
+                .filter(keep)
+                .map(|i| self.progression[i])
+                .collect(),
+            closed_form_pfs: self.closed_form_pfs,
+            screened_out: self.screened_out,
+            orr: self.orr,
+            vgpr_or_better: self.vgpr_or_better,
+            adverse_events: self.adverse_events.clone(),
+        }
+    }
+
+    /// True survival of `endpoint` at `t`.
+    pub fn survival(&self, endpoint: crate::design::Endpoint, t: f64) -> f64 {
+        match endpoint {
+            crate::design::Endpoint::Pfs => self.pfs_survival(t),
+            crate::design::Endpoint::Os => self.os_survival(t),
+        }
+    }
+
+    /// True median of `endpoint`; None when not reached.
+    pub fn median(&self, endpoint: crate::design::Endpoint) -> Option<f64> {
+        let t = invert_monotone(|t| 1.0 - self.survival(endpoint, t), 0.5);
+        t.is_finite().then_some(t)
+    }
+
+    /// True restricted mean of `endpoint` up to `tau` (Simpson, `panels`
+    /// even panels).
+    pub fn rmst(&self, endpoint: crate::design::Endpoint, tau: f64, panels: usize) -> f64 {
+        simpson(|t| self.survival(endpoint, t), tau, panels)
     }
 
     /// True restricted mean PFS up to `tau`: the area under the true curve,

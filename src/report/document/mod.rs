@@ -13,6 +13,7 @@ pub mod line_chart_svg;
 pub mod markdown;
 pub mod tables;
 pub mod tornado_svg;
+pub mod waterfall_svg;
 
 pub use doc::{Block, ReportDoc, Section};
 pub use error::RenderError;
@@ -22,3 +23,4 @@ pub use line_chart_svg::{render_line_chart, ChartPoint, LineChart, Series};
 pub use markdown::render_markdown;
 pub use tables::Table;
 pub use tornado_svg::{render_tornado, Tornado, TornadoBar};
+pub use waterfall_svg::{render_waterfall, Waterfall, WaterfallStep};

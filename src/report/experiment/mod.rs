@@ -3,6 +3,7 @@
 //! written whole or not at all.
 
 pub mod benchmark_files;
+pub mod explain_files;
 pub mod power_files;
 pub mod sweep_files;
 
