@@ -92,6 +92,8 @@ enum Command {
     BenchEstimators(commands::bench_estimators::BenchArgs),
     /// Where a PFS difference between two cohorts comes from: case mix, outcome model, design, chance.
     Explain(commands::explain::ExplainArgs),
+    /// Matching-adjusted indirect comparison: weight patient-level data to another cohort's reported means.
+    Maic(commands::maic::MaicArgs),
     /// Estimate survival, medians, landmarks, log-rank and Cox on patient-level CSV data.
     Analyze {
         /// CSV with a header row: simulated (`simulate`) or real.
@@ -198,6 +200,7 @@ fn main() -> ExitCode {
         }
         Command::Sweep(args) => commands::sweep::run(&args, progress()).map(|t| print!("{t}")),
         Command::Power(args) => commands::power::run(&args, progress()).map(|t| print!("{t}")),
+        Command::Maic(args) => commands::maic::run(&args).map(|t| print!("{t}")),
         Command::Explain(args) => commands::explain::run(&args, progress()).map(|t| print!("{t}")),
         Command::BenchEstimators(args) => {
             commands::bench_estimators::run(&args, progress()).map(|t| print!("{t}"))

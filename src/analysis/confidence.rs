@@ -1,11 +1,15 @@
 //! Pointwise confidence intervals for a survival probability, as
 //! `survival:::survfit_confint` (survival 3.5.3) builds them for `survfit`.
 //!
-//! The standard error passed in is always survfit's `std.err`, i.e. the
-//! standard error of the cumulative hazard (`logse = TRUE` in R), so the
-//! formulas below are R's with `logse = TRUE` and `selow = std.err`
-//! (`conf.lower = "usual"`). The arithmetic is kept in R's operation order so
-//! results agree with R to the last few ulps, including R's missing values.
+//! The standard error passed in is survfit's `std.err`. For ordinary and
+//! Greenwood-weighted fits that is the standard error of the cumulative
+//! hazard (`logse = TRUE` in R); for the robust (infinitesimal jackknife)
+//! variance survfit uses with non-integer case weights it is the standard
+//! error of the survival itself (`logse = FALSE`), see
+//! [`interval_z_surv_se`]. Either way the formulas are R's with
+//! `selow = std.err` (`conf.lower = "usual"`). The arithmetic is kept in R's
+//! operation order so results agree with R to the last few ulps, including
+//! R's missing values.
 
 use std::f64::consts::FRAC_PI_2;
 use std::fmt;
@@ -143,10 +147,44 @@ fn pmin(a: f64, b: f64) -> f64 {
 /// `z` is passed in (see [`z_value`]) so callers looping over a curve pay for
 /// the normal quantile once.
 pub(crate) fn interval_z(p: f64, se: f64, conf: ConfType, z: f64) -> RInterval {
-    // scale <- ifelse(selow == 0, 1, selow / se): 1 for finite se, NaN for
-    // se = Inf (the row where S drops to 0, Inf / Inf), NA when se is NaN.
+    let (scale, scale_na) = selow_scale(se);
+    transformed_interval(p, se, false, scale, scale_na, conf, z)
+}
+
+/// `survfit_confint(p, se, logse = FALSE, conf.type, selow = se)`: as
+/// [`interval_z`] for a standard error of the survival probability itself,
+/// which is what survfit's robust (infinitesimal jackknife) variance gives.
+///
+/// R first converts it to the log scale, `se <- ifelse(se == 0, 0, se / p)`
+/// (so `Inf` where S is 0 and se is not), after computing `scale` from the
+/// untransformed value; the rest is the `logse = TRUE` formula.
+pub(crate) fn interval_z_surv_se(p: f64, se: f64, conf: ConfType, z: f64) -> RInterval {
+    let (scale, scale_na) = selow_scale(se);
+    // ifelse(NaN == 0, ...) is NA, not NaN.
+    let se_na = se.is_nan();
+    let se_log = if se == 0.0 { 0.0 } else { se / p };
+    transformed_interval(p, se_log, se_na, scale, scale_na, conf, z)
+}
+
+/// `scale <- ifelse(selow == 0, 1, selow / se)` with `selow = se`: 1 for a
+/// finite se, NaN for se = Inf (the row where S drops to 0, Inf / Inf), NA
+/// (the flag) when se is NaN.
+fn selow_scale(se: f64) -> (f64, bool) {
     let scale = if se.is_finite() { 1.0 } else { f64::NAN };
-    let scale_na = se.is_nan();
+    (scale, se.is_nan())
+}
+
+/// The transform step of `survfit_confint` once `se` is on the log scale;
+/// `se_na` marks an `se` that R holds as NA (so both bounds are NA).
+fn transformed_interval(
+    p: f64,
+    se: f64,
+    se_na: bool,
+    scale: f64,
+    scale_na: bool,
+    conf: ConfType,
+    z: f64,
+) -> RInterval {
     // xx <- ifelse(p == 0 [| p == 1], NA, p)
     let xx_na = match conf {
         ConfType::Plain => false,
@@ -193,8 +231,8 @@ pub(crate) fn interval_z(p: f64, se: f64, conf: ConfType, z: f64) -> RInterval {
     RInterval {
         lower,
         upper,
-        lower_na: xx_na || scale_na,
-        upper_na: xx_na,
+        lower_na: xx_na || scale_na || se_na,
+        upper_na: xx_na || se_na,
     }
 }
 
@@ -205,6 +243,18 @@ pub(crate) fn interval_z(p: f64, se: f64, conf: ConfType, z: f64) -> RInterval {
 /// `surv == 0`, and both log-log bounds when `surv == 1`.
 pub fn pointwise_interval(surv: f64, std_err: f64, conf: ConfType, level: f64) -> (f64, f64) {
     let iv = interval_z(surv, std_err, conf, z_value(level));
+    (iv.lower, iv.upper)
+}
+
+/// As [`pointwise_interval`] for `std_err` on the survival scale (survfit's
+/// `logse = FALSE`, as with its robust variance for weighted curves).
+pub fn pointwise_interval_surv_se(
+    surv: f64,
+    std_err: f64,
+    conf: ConfType,
+    level: f64,
+) -> (f64, f64) {
+    let iv = interval_z_surv_se(surv, std_err, conf, z_value(level));
     (iv.lower, iv.upper)
 }
 
@@ -236,6 +286,18 @@ mod tests {
         assert!(iv.lower.is_nan() && !iv.lower_na);
         let (l, u) = pointwise_interval(1.0, 0.0, ConfType::Log, 0.95);
         assert_eq!((l, u), (1.0, 1.0));
+        // Survival-scale se: S = 0 with se = 0 (the robust variance once the
+        // curve has dropped to 0) gives plain bounds 0, NA for the others.
+        assert_eq!(
+            pointwise_interval_surv_se(0.0, 0.0, ConfType::Plain, 0.95),
+            (0.0, 0.0)
+        );
+        let (l, u) = pointwise_interval_surv_se(0.0, 0.0, ConfType::Log, 0.95);
+        assert!(l.is_nan() && u.is_nan());
+        // se / S on the log scale: equals the cumulative-hazard-scale interval.
+        let (a, b) = pointwise_interval(0.8, 0.1, ConfType::LogLog, 0.9);
+        let (c, d) = pointwise_interval_surv_se(0.8, 0.08, ConfType::LogLog, 0.9);
+        assert!((a - c).abs() < 1e-15 && (b - d).abs() < 1e-15);
         // S = 0 with se = Inf: everything missing.
         for c in ConfType::ALL {
             let (l, u) = pointwise_interval(0.0, f64::INFINITY, c, 0.95);

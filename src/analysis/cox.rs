@@ -44,8 +44,22 @@
 //! last iterate (what coxph prints) stays available via
 //! [`CoxModel::coefficients`] and friends.
 //!
+//! **Case weights** ([`CoxModel::fit_weighted`]) enter exactly as in
+//! coxfit6: each observation's risk is `w exp(x b)`, its event adds
+//! `w x b` to the log-likelihood and `w x` to the score, tied deaths carry
+//! their summed (Breslow) or mean (Efron) weight, and the centring means and
+//! scale factors are weighted. Unit weights reproduce [`CoxModel::fit`]
+//! bit for bit. A weighted fit also computes the **robust (sandwich)
+//! variance** of `coxph(..., weights = w, robust = TRUE)` without a cluster
+//! term: `D'D`, with `D` the weighted dfbeta residuals (score residuals,
+//! times the weight, times the model-based variance), one row per
+//! observation; see [`CoxModel::robust_covariance`]. (coxph itself switches
+//! to `robust = TRUE` by default as soon as a weight is fractional.)
+//!
 //! Hot path: [`CoxModel`] owns every buffer; after the first fit of a given
 //! size, [`CoxModel::fit`] does not allocate. No input makes it panic.
+
+mod robust;
 
 use super::linalg::{chol_invert, chol_solve, cholesky};
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
@@ -102,6 +116,11 @@ pub enum CoxError {
     NonFiniteCovariate { row: usize, column: usize },
     /// No events at all.
     NoEvents,
+    /// A case weight is NaN or infinite.
+    NonFiniteWeight { row: usize },
+    /// A case weight is zero or negative (coxph: "Invalid weights, must be
+    /// >0").
+    NonPositiveWeight { row: usize },
     /// The covariate column takes a single value (0-based column index).
     ConstantCovariate { column: usize },
     /// The information matrix at beta = 0 is singular: `column` (0-based) is
@@ -135,6 +154,12 @@ impl fmt::Display for CoxError {
                 "Cox model: non-finite covariate value at row {row}, column {column}"
             ),
             CoxError::NoEvents => write!(f, "Cox model: no events"),
+            CoxError::NonFiniteWeight { row } => {
+                write!(f, "Cox model: non-finite case weight at row {row}")
+            }
+            CoxError::NonPositiveWeight { row } => {
+                write!(f, "Cox model: case weight at row {row} is not > 0")
+            }
             CoxError::ConstantCovariate { column } => {
                 write!(f, "Cox model: covariate column {column} is constant")
             }
@@ -228,6 +253,8 @@ struct IterWork {
 struct Sorted {
     time: Vec<f64>,
     status: Vec<bool>,
+    /// Case weights (1 for an unweighted fit).
+    weight: Vec<f64>,
     last: Vec<bool>,
     x: Vec<f64>,
 }
@@ -252,6 +279,11 @@ pub struct CoxModel {
     infinite: Vec<bool>,
     wald_work: Vec<f64>,
     wald_b: Vec<f64>,
+    /// Robust variance (row-major p x p) and its SEs; empty unless the last
+    /// fit was weighted.
+    robust_var: Vec<f64>,
+    robust_se: Vec<f64>,
+    robust_work: robust::Work,
     last: Option<CoxFit>,
 }
 
@@ -330,13 +362,47 @@ impl CoxModel {
         ties: Ties,
     ) -> Result<CoxFit, CoxError> {
         self.last = None;
-        let res = self.fit_inner(time, event, x, p, strata, ties);
+        self.robust_var.clear();
+        self.robust_se.clear();
+        let res = self.fit_inner(time, event, x, p, strata, None, ties);
         if let Ok(f) = res {
             self.last = Some(f);
         }
         res
     }
 
+    /// Fit with case weights, as `coxph(..., weights = weights, robust =
+    /// TRUE)`: the point estimate and model-based variance use the weights
+    /// as coxph does, and the robust variance is available from
+    /// [`Self::robust_covariance`] / [`Self::robust_std_errors`] /
+    /// [`Self::robust_coef_summary`]. Weights must be finite and > 0.
+    ///
+    /// The robust variance is computed for every observation as its own
+    /// cluster (what coxph does without `cluster()`); it is scale-free in
+    /// the weights, unlike the model-based one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fit_weighted(
+        &mut self,
+        time: &[f64],
+        event: &[bool],
+        x: &[f64],
+        p: usize,
+        strata: Option<&[u32]>,
+        weights: &[f64],
+        ties: Ties,
+    ) -> Result<CoxFit, CoxError> {
+        self.last = None;
+        self.robust_var.clear();
+        self.robust_se.clear();
+        let res = self.fit_inner(time, event, x, p, strata, Some(weights), ties);
+        if let Ok(f) = res {
+            self.last = Some(f);
+            robust::sandwich(self, ties == Ties::Efron);
+        }
+        res
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn fit_inner(
         &mut self,
         time: &[f64],
@@ -344,6 +410,7 @@ impl CoxModel {
         x: &[f64],
         p: usize,
         strata: Option<&[u32]>,
+        weights: Option<&[f64]>,
         ties: Ties,
     ) -> Result<CoxFit, CoxError> {
         let n = time.len();
@@ -379,6 +446,21 @@ impl CoxModel {
                     expected: n,
                     found: s.len(),
                 });
+            }
+        }
+        if let Some(w) = weights {
+            if w.len() != n {
+                return Err(CoxError::LengthMismatch {
+                    what: "weights",
+                    expected: n,
+                    found: w.len(),
+                });
+            }
+            if let Some(row) = w.iter().position(|v| !v.is_finite()) {
+                return Err(CoxError::NonFiniteWeight { row });
+            }
+            if let Some(row) = w.iter().position(|&v| v <= 0.0) {
+                return Err(CoxError::NonPositiveWeight { row });
             }
         }
         if let Some(row) = time.iter().position(|t| !t.is_finite()) {
@@ -420,11 +502,13 @@ impl CoxModel {
         let d = &mut self.data;
         d.time.clear();
         d.status.clear();
+        d.weight.clear();
         d.last.clear();
         d.x.clear();
         for (k, &i) in self.order.iter().enumerate() {
             d.time.push(time[i]);
             d.status.push(event[i]);
+            d.weight.push(weights.map_or(1.0, |w| w[i]));
             let last = match strata {
                 Some(s) => k + 1 == n || s[self.order[k + 1]] != s[i],
                 None => k + 1 == n,
@@ -434,9 +518,12 @@ impl CoxModel {
         }
 
         // ---- centre and scale (coxfit6 doscale; coxph nocenter = -1,0,1) ----
+        // Weighted means and scale, as coxfit6; with unit weights `nf` (the
+        // summed weights) is exactly n and every product below exact, so an
+        // unweighted fit is unchanged.
         resize(&mut self.means, p);
         resize(&mut self.scale, p);
-        let nf = n as f64;
+        let nf: f64 = d.weight.iter().sum();
         for j in 0..p {
             let zero_one = (0..n).all(|i| {
                 let v = d.x[i * p + j];
@@ -447,11 +534,11 @@ impl CoxModel {
                 self.scale[j] = 1.0;
                 continue;
             }
-            let mean = (0..n).map(|i| d.x[i * p + j]).sum::<f64>() / nf;
+            let mean = (0..n).map(|i| d.weight[i] * d.x[i * p + j]).sum::<f64>() / nf;
             let mut abs = 0.0;
             for i in 0..n {
                 d.x[i * p + j] -= mean;
-                abs += d.x[i * p + j].abs();
+                abs += d.weight[i] * d.x[i * p + j].abs();
             }
             let sc = if abs > 0.0 { nf / abs } else { 1.0 };
             for i in 0..n {
@@ -648,6 +735,38 @@ impl CoxModel {
         self.slice(&self.infinite)
     }
 
+    /// Robust (sandwich) covariance `D'D` of the last fit, row-major p x p,
+    /// as coxph's `fit$var` with `robust = TRUE` (its model-based variance,
+    /// `fit$naive.var`, is [`Self::covariance`]). Empty unless the last
+    /// successful fit was [`Self::fit_weighted`].
+    pub fn robust_covariance(&self) -> &[f64] {
+        self.slice(&self.robust_var)
+    }
+
+    /// Robust standard errors `sqrt(diag(D'D))` (coxph's "robust se");
+    /// empty unless the last successful fit was weighted.
+    pub fn robust_std_errors(&self) -> &[f64] {
+        self.slice(&self.robust_se)
+    }
+
+    /// As [`Self::coef_summary`] with the robust standard error in the
+    /// z-test and the interval (what `summary(coxph(..., robust = TRUE))`
+    /// reports); `None` unless the last successful fit was weighted.
+    pub fn robust_coef_summary(&self, j: usize, level: f64) -> Option<CoefSummary> {
+        let se = *self.robust_std_errors().get(j)?;
+        let mut c = self.coef_summary(j, level)?;
+        if c.infinite {
+            return Some(c);
+        }
+        let q = two_sided_z(level);
+        c.se = se;
+        c.z = c.beta / se;
+        c.p_value = chisq_sf(c.z * c.z, 1.0);
+        c.hr_lower = (c.beta - q * se).exp();
+        c.hr_upper = (c.beta + q * se).exp();
+        Some(c)
+    }
+
     /// Summary of coefficient `j` with a `level` (e.g. 0.95) Wald interval
     /// for the hazard ratio. `None` if there is no successful fit or `j` is
     /// out of range.
@@ -739,12 +858,14 @@ fn coxfit_iter_p<const P: usize>(
         }
         let dtime = d.time[person - 1];
         let mut ndead = 0usize;
+        let mut deadwt = 0.0;
         let mut denom2 = 0.0;
         while person > 0 && d.time[person - 1] == dtime {
             let i = person - 1;
             let xi = &d.x[i * p..(i + 1) * p];
             let zbeta: f64 = xi.iter().zip(beta).map(|(x, b)| x * b).sum();
-            let risk = zbeta.exp();
+            let wi = d.weight[i];
+            let risk = zbeta.exp() * wi;
             if !d.status[i] {
                 denom += risk;
                 for r in 0..p {
@@ -755,10 +876,11 @@ fn coxfit_iter_p<const P: usize>(
                 }
             } else {
                 ndead += 1;
+                deadwt += wi;
                 denom2 += risk;
-                loglik += zbeta;
+                loglik += wi * zbeta;
                 for r in 0..p {
-                    u[r] += xi[r];
+                    u[r] += wi * xi[r];
                     a2[r] += risk * xi[r];
                     for c in 0..=r {
                         cmat2[r * p + c] += risk * xi[r] * xi[c];
@@ -771,7 +893,6 @@ fn coxfit_iter_p<const P: usize>(
             }
         }
         if ndead > 0 {
-            let deadwt = ndead as f64;
             if !efron || ndead == 1 {
                 denom += denom2;
                 loglik -= deadwt * denom.ln();
@@ -786,18 +907,21 @@ fn coxfit_iter_p<const P: usize>(
                     }
                 }
             } else {
-                let nd = deadwt;
+                // Each of the ndead partial risk sets carries the deaths'
+                // mean weight (exactly 1 when unweighted).
+                let nd = ndead as f64;
+                let wtave = deadwt / nd;
                 for _ in 0..ndead {
                     denom += denom2 / nd;
-                    loglik -= denom.ln();
+                    loglik -= wtave * denom.ln();
                     let inv = 1.0 / denom;
                     for r in 0..p {
                         a[r] += a2[r] / nd;
                         let mean = a[r] * inv;
-                        u[r] -= mean;
+                        u[r] -= wtave * mean;
                         for c in 0..=r {
                             cmat[r * p + c] += cmat2[r * p + c] / nd;
-                            imat[r * p + c] += (cmat[r * p + c] - mean * a[c]) * inv;
+                            imat[r * p + c] += wtave * (cmat[r * p + c] - mean * a[c]) * inv;
                         }
                     }
                 }

@@ -3,8 +3,94 @@
 //! One row per distinct observed time (event or censoring), because that is
 //! what survfit returns and what `summary(fit, times = ...)` and
 //! `quantile(fit)` operate on; matching its layout makes R comparisons direct.
+//!
+//! # Case weights
+//!
+//! [`KaplanMeier::fit_weighted`] is `survfit(Surv(time, event) ~ 1, weights
+//! = w)` (survival 3.5.3, C routine `survfitkm`): `n.risk`, `n.event` and
+//! `n.censor` are sums of weights, the curve steps by `(n - d) / n` on those
+//! sums, and rows are still one per distinct time, including times whose
+//! subjects all have weight 0 (which then do not step). Which variance R
+//! uses depends on the weights, and so it does here:
+//!
+//! * all weights whole numbers (R: `any(weights != floor(weights))` is
+//!   false): `robust = FALSE`, Greenwood's formula on the weighted counts,
+//!   `std.err` on the cumulative-hazard scale. Unit weights therefore give
+//!   exactly the unweighted fit.
+//! * any fractional weight (MAIC and inverse-probability weights):
+//!   survfit's default switches to `robust = TRUE` with each observation its
+//!   own cluster, the infinitesimal-jackknife (IJ) variance of S, and returns
+//!   `std.err` on the survival scale (`logse = FALSE`), which also changes
+//!   how the pointwise intervals are built.
+//!
+//! [`KaplanMeier::fit_weighted_with`] picks the variance explicitly, as
+//! `robust = FALSE` / `robust = TRUE` would. Whatever the variance, the
+//! quantile, median-CI and landmark code reads it through
+//! [`KaplanMeier::variance`], so every summary works unchanged.
 
-use super::confidence::{interval_z, z_value, ConfType, RInterval};
+use std::fmt;
+
+use super::confidence::{interval_z, interval_z_surv_se, z_value, ConfType, RInterval};
+
+/// Variance estimator behind a curve's `std_err` and pointwise intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KmVariance {
+    /// Greenwood's formula (on weighted counts for a weighted fit);
+    /// `std_err` is the standard error of the cumulative hazard.
+    #[default]
+    Greenwood,
+    /// survfit's `robust = TRUE` for right-censored data without clusters:
+    /// the infinitesimal jackknife with one cluster per observation;
+    /// `std_err` is the standard error of the survival probability.
+    InfinitesimalJackknife,
+}
+
+impl KmVariance {
+    /// Whether `std_err` is on the cumulative-hazard (log-survival) scale,
+    /// survfit's `logse`.
+    pub fn log_scale(self) -> bool {
+        self == KmVariance::Greenwood
+    }
+}
+
+/// Why case weights were rejected (survfit stops on the same inputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightError {
+    /// `event` or `weights` does not have one entry per time.
+    LengthMismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
+    /// A weight is NaN or infinite (0-based index).
+    NonFinite { index: usize },
+    /// A weight is negative (0-based index).
+    Negative { index: usize },
+}
+
+impl fmt::Display for WeightError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightError::LengthMismatch {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "weighted Kaplan-Meier: `{what}` has length {found}, expected {expected}"
+            ),
+            WeightError::NonFinite { index } => write!(
+                f,
+                "weighted Kaplan-Meier: weight {index} is not a finite number"
+            ),
+            WeightError::Negative { index } => {
+                write!(f, "weighted Kaplan-Meier: weight {index} is negative")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WeightError {}
 
 /// A fitted Kaplan-Meier curve whose buffers are reused across fits.
 ///
@@ -18,9 +104,16 @@ pub struct KaplanMeier {
     n_risk: Vec<usize>,
     n_event: Vec<usize>,
     n_censor: Vec<usize>,
+    /// survfit's n.risk / n.event / n.censor: sums of case weights (the
+    /// counts themselves, as exact f64, for an unweighted fit).
+    w_risk: Vec<f64>,
+    w_event: Vec<f64>,
+    w_censor: Vec<f64>,
     surv: Vec<f64>,
     std_err: Vec<f64>,
     n: usize,
+    variance: KmVariance,
+    weighted: bool,
 }
 
 /// Survival read off the curve at a landmark time, as one row of
@@ -30,9 +123,10 @@ pub struct Landmark {
     /// The requested landmark time (not the event time the value comes from).
     pub time: f64,
     pub surv: f64,
-    /// Standard error on the *survival* scale, `surv * sqrt(greenwood)`,
-    /// which is what summary.survfit prints; it differs from
-    /// [`KaplanMeier::std_err`], which is on the cumulative-hazard scale.
+    /// Standard error on the *survival* scale, `surv * sqrt(greenwood)`
+    /// for a Greenwood fit, which is what summary.survfit prints; it differs
+    /// from [`KaplanMeier::std_err`], which is then on the cumulative-hazard
+    /// scale (see [`KaplanMeier::surv_std_err`]).
     pub std_err: f64,
     /// Pointwise bounds; NaN where R reports NA (e.g. once the curve hits 0).
     pub lower: f64,
@@ -54,9 +148,14 @@ impl KaplanMeier {
             n_risk: Vec::with_capacity(n),
             n_event: Vec::with_capacity(n),
             n_censor: Vec::with_capacity(n),
+            w_risk: Vec::with_capacity(n),
+            w_event: Vec::with_capacity(n),
+            w_censor: Vec::with_capacity(n),
             surv: Vec::with_capacity(n),
             std_err: Vec::with_capacity(n),
             n: 0,
+            variance: KmVariance::Greenwood,
+            weighted: false,
         }
     }
 
@@ -66,65 +165,225 @@ impl KaplanMeier {
     /// caller bug cannot turn into a panic inside a simulation loop.
     pub fn fit(&mut self, time: &[f64], event: &[bool]) {
         let n = time.len().min(event.len());
-        self.fit_with(&time[..n], |i| event[i]);
+        self.fit_with(&time[..n], |i| event[i], |_| 1.0, KmVariance::Greenwood);
     }
 
     /// Fits the reverse Kaplan-Meier curve, `survfit(Surv(time, 1 - event) ~ 1)`:
     /// censorings become the events, which estimates the follow-up distribution.
     pub fn fit_reverse(&mut self, time: &[f64], event: &[bool]) {
         let n = time.len().min(event.len());
-        self.fit_with(&time[..n], |i| !event[i]);
+        self.fit_with(&time[..n], |i| !event[i], |_| 1.0, KmVariance::Greenwood);
     }
 
-    fn fit_with(&mut self, time: &[f64], is_event: impl Fn(usize) -> bool) {
+    /// Fits `survfit(Surv(time, event) ~ 1, weights = weights)` with
+    /// survfit's default variance for those weights: Greenwood on weighted
+    /// counts when every weight is a whole number, the robust
+    /// (infinitesimal-jackknife) variance as soon as one is fractional (see
+    /// the module documentation). [`Self::variance`] tells which was used.
+    ///
+    /// Weights must be finite and non-negative (zero is allowed, as in R);
+    /// on error the previous fit is cleared.
+    pub fn fit_weighted(
+        &mut self,
+        time: &[f64],
+        event: &[bool],
+        weights: &[f64],
+    ) -> Result<(), WeightError> {
+        let fractional = weights.iter().any(|w| w.fract() != 0.0);
+        let variance = if fractional {
+            KmVariance::InfinitesimalJackknife
+        } else {
+            KmVariance::Greenwood
+        };
+        self.fit_weighted_with(time, event, weights, variance)
+    }
+
+    /// As [`Self::fit_weighted`] with the variance chosen explicitly:
+    /// `Greenwood` is survfit's `robust = FALSE`, `InfinitesimalJackknife`
+    /// its `robust = TRUE`.
+    pub fn fit_weighted_with(
+        &mut self,
+        time: &[f64],
+        event: &[bool],
+        weights: &[f64],
+        variance: KmVariance,
+    ) -> Result<(), WeightError> {
+        self.clear();
         let n = time.len();
-        self.n = n;
+        for (what, found) in [("event", event.len()), ("weights", weights.len())] {
+            if found != n {
+                return Err(WeightError::LengthMismatch {
+                    what,
+                    expected: n,
+                    found,
+                });
+            }
+        }
+        if let Some(index) = weights.iter().position(|w| !w.is_finite()) {
+            return Err(WeightError::NonFinite { index });
+        }
+        if let Some(index) = weights.iter().position(|&w| w < 0.0) {
+            return Err(WeightError::Negative { index });
+        }
+        self.fit_with(time, |i| event[i], |i| weights[i], variance);
+        self.weighted = true;
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        self.n = 0;
         self.order.clear();
-        self.order.extend(0..n);
-        // total_cmp: never panics, and NaN (the caller's bug) just sorts last.
-        self.order
-            .sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]));
         self.time.clear();
         self.n_risk.clear();
         self.n_event.clear();
         self.n_censor.clear();
+        self.w_risk.clear();
+        self.w_event.clear();
+        self.w_censor.clear();
         self.surv.clear();
         self.std_err.clear();
+        self.variance = KmVariance::Greenwood;
+        self.weighted = false;
+    }
 
-        // Same arithmetic as survfitkm.c: km *= (n - d) / n and the Greenwood
-        // sum v += d / (n (n - d)), so surv matches R to the last ulp.
-        let mut km = 1.0_f64;
-        let mut greenwood = 0.0_f64;
+    fn fit_with(
+        &mut self,
+        time: &[f64],
+        is_event: impl Fn(usize) -> bool,
+        weight: impl Fn(usize) -> f64,
+        variance: KmVariance,
+    ) {
+        self.clear();
+        let n = time.len();
+        self.n = n;
+        self.variance = variance;
+        self.order.extend(0..n);
+        // total_cmp: never panics, and NaN (the caller's bug) just sorts last.
+        // (The order within tied times only affects the rounding of weight
+        // sums, so the faster unstable sort is kept.)
+        self.order
+            .sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]));
+
+        // Pass 1: one row per distinct time with its counts and weight sums.
         let mut pos = 0;
         while pos < n {
             let t = time[self.order[pos]];
             let at_risk = n - pos;
             let (mut d, mut c) = (0usize, 0usize);
+            let (mut wd, mut wc) = (0.0_f64, 0.0_f64);
             // The first subject is consumed unconditionally so a NaN time
             // (never equal to itself) still advances the loop.
             loop {
-                if is_event(self.order[pos]) {
+                let i = self.order[pos];
+                if is_event(i) {
                     d += 1;
+                    wd += weight(i);
                 } else {
                     c += 1;
+                    wc += weight(i);
                 }
                 pos += 1;
                 if pos >= n || time[self.order[pos]] != t {
                     break;
                 }
             }
-            if d > 0 {
-                let nr = at_risk as f64;
-                let df = d as f64;
-                km *= (nr - df) / nr;
-                greenwood += df / (nr * (nr - df));
-            }
             self.time.push(t);
             self.n_risk.push(at_risk);
             self.n_event.push(d);
             self.n_censor.push(c);
+            self.w_event.push(wd);
+            self.w_censor.push(wc);
+            self.w_risk.push(0.0); // filled by pass 2
+        }
+        // Pass 2: weighted numbers at risk, accumulated from the end as
+        // survfitkm does (a forward "total minus what left" would cancel).
+        let m = self.time.len();
+        let mut acc = 0.0;
+        for k in (0..m).rev() {
+            acc += self.w_event[k] + self.w_censor[k];
+            self.w_risk[k] = acc;
+        }
+
+        // Pass 3: the curve. Same arithmetic as survfitkm.c: km *= (n - d) / n
+        // and the Greenwood sum v += d / (n (n - d)), only at times with an
+        // event of positive weight, so an unweighted surv matches R to the
+        // last ulp.
+        let mut km = 1.0_f64;
+        let mut greenwood = 0.0_f64;
+        for k in 0..m {
+            let (nr, df) = (self.w_risk[k], self.w_event[k]);
+            if self.n_event[k] > 0 && df > 0.0 {
+                km *= (nr - df) / nr;
+                greenwood += df / (nr * (nr - df));
+            }
             self.surv.push(km);
             self.std_err.push(greenwood.sqrt());
+        }
+        if variance == KmVariance::InfinitesimalJackknife {
+            self.ij_std_err(&is_event, &weight);
+        }
+    }
+
+    /// Replaces `std_err` by survfit's robust variance (survfitkm.c, type 1,
+    /// one cluster per observation): the infinitesimal jackknife
+    /// `sqrt(sum_k U_k(t)^2)`, `U_k` the influence of observation k on S(t)
+    /// times its weight.
+    ///
+    /// survfitkm updates every `U_k` at every event time (O(n) per time).
+    /// Here the same recursion is carried in closed form: everyone still at
+    /// risk has `U_k = w_k A` for one shared `A`, and everyone who has left
+    /// is only rescaled by `(1 - h)` at later event times, so one running sum
+    /// of their squares suffices. Same quantities, O(n) in all.
+    fn ij_std_err(&mut self, is_event: &impl Fn(usize) -> bool, weight: &impl Fn(usize) -> f64) {
+        let m = self.time.len();
+        let n = self.n;
+        // Sum of squared weights of those at risk after row k (suffix sums,
+        // again to avoid cancellation), reusing std_err as scratch.
+        let mut after = 0.0;
+        for k in (0..m).rev() {
+            self.std_err[k] = after;
+            let start = n - self.n_risk[k];
+            let count = self.n_event[k] + self.n_censor[k];
+            for &i in &self.order[start..start + count] {
+                let w = weight(i);
+                after += w * w;
+            }
+        }
+        let mut shared = 0.0_f64; // A
+        let mut left = 0.0_f64; // sum of U_k^2 over those no longer at risk
+        let mut km = 1.0_f64; // survfitkm's lagging km for the IJ pass
+        let mut v = 0.0_f64;
+        for k in 0..m {
+            let start = n - self.n_risk[k];
+            let count = self.n_event[k] + self.n_censor[k];
+            let at_risk_after = self.std_err[k];
+            let (nr, df) = (self.w_risk[k], self.w_event[k]);
+            if self.n_event[k] > 0 && df > 0.0 {
+                let haz = df / nr;
+                let keep = 1.0 - haz;
+                left *= keep * keep;
+                // Those leaving now, in survfitkm's operation order, so that
+                // when the curve drops to 0 (haz = 1) the events' influence
+                // cancels exactly and the std.err is exactly 0, as in R.
+                for &i in &self.order[start..start + count] {
+                    let w = weight(i);
+                    let mut u = w * shared * keep + w * km * haz / nr;
+                    if is_event(i) {
+                        u -= km * w / nr;
+                    }
+                    left += u * u;
+                }
+                shared = shared * keep + km * haz / nr;
+                km *= keep;
+                v = left + shared * shared * at_risk_after;
+            } else {
+                // No step: those leaving keep the influence they had.
+                for &i in &self.order[start..start + count] {
+                    let u = weight(i) * shared;
+                    left += u * u;
+                }
+            }
+            self.std_err[k] = v.sqrt();
         }
     }
 
@@ -159,16 +418,58 @@ impl KaplanMeier {
         &self.n_censor
     }
 
+    /// survfit's `n.risk`: the summed case weights at risk at each time
+    /// (equal to [`Self::n_risk`] for an unweighted fit, which counts
+    /// subjects whatever their weights).
+    pub fn weighted_n_risk(&self) -> &[f64] {
+        &self.w_risk
+    }
+
+    /// survfit's `n.event`: summed weights of the events at each time.
+    pub fn weighted_n_event(&self) -> &[f64] {
+        &self.w_event
+    }
+
+    /// survfit's `n.censor`: summed weights of the censorings at each time.
+    pub fn weighted_n_censor(&self) -> &[f64] {
+        &self.w_censor
+    }
+
+    /// The variance behind [`Self::std_err`] and every interval.
+    pub fn variance(&self) -> KmVariance {
+        self.variance
+    }
+
+    /// The last fit came from [`Self::fit_weighted`] or
+    /// [`Self::fit_weighted_with`].
+    pub fn is_weighted(&self) -> bool {
+        self.weighted
+    }
+
     /// Kaplan-Meier survival just after each time.
     pub fn surv(&self) -> &[f64] {
         &self.surv
     }
 
-    /// survfit's `std.err`: standard error of the cumulative hazard,
-    /// `sqrt(sum d / (n (n - d)))`, *not* of the survival probability.
-    /// It is `Inf` on the row where every remaining subject has an event.
+    /// survfit's `std.err`. With [`KmVariance::Greenwood`] (every unweighted
+    /// fit) it is the standard error of the cumulative hazard,
+    /// `sqrt(sum d / (n (n - d)))`, *not* of the survival probability, and
+    /// `Inf` on the row where every remaining subject has an event. With
+    /// [`KmVariance::InfinitesimalJackknife`] it is, as in R, the standard
+    /// error of the survival probability itself. [`Self::surv_std_err`]
+    /// gives the survival scale either way.
     pub fn std_err(&self) -> &[f64] {
         &self.std_err
+    }
+
+    /// Standard error of the survival probability at row `i` (what
+    /// `summary.survfit` prints as `std.err`); NaN if `i` is out of range.
+    pub fn surv_std_err(&self, i: usize) -> f64 {
+        match (self.surv.get(i), self.std_err.get(i)) {
+            (Some(&s), Some(&se)) if self.variance.log_scale() => se * s,
+            (Some(_), Some(&se)) => se,
+            _ => f64::NAN,
+        }
     }
 
     /// survfit's `lower`/`upper` for row `i`; `(NaN, NaN)` if `i` is out of range.
@@ -179,7 +480,8 @@ impl KaplanMeier {
 
     pub(crate) fn interval_at(&self, i: usize, conf: ConfType, z: f64) -> RInterval {
         match (self.surv.get(i), self.std_err.get(i)) {
-            (Some(&s), Some(&se)) => interval_z(s, se, conf, z),
+            (Some(&s), Some(&se)) if self.variance.log_scale() => interval_z(s, se, conf, z),
+            (Some(&s), Some(&se)) => interval_z_surv_se(s, se, conf, z),
             _ => RInterval {
                 lower: f64::NAN,
                 upper: f64::NAN,
@@ -224,7 +526,7 @@ impl KaplanMeier {
         Some(Landmark {
             time: t,
             surv,
-            std_err: self.std_err[row] * surv,
+            std_err: self.surv_std_err(row),
             lower,
             upper,
         })

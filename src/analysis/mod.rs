@@ -12,16 +12,20 @@ pub mod followup;
 pub mod kaplan_meier;
 pub mod linalg;
 pub mod logrank;
+pub mod maic;
 pub mod one_sample_logrank;
 pub mod parametric;
 pub mod proportion;
 pub mod quantile;
 pub mod rmst;
 
-pub use confidence::{pointwise_interval, z_value, ConfType, ParseConfTypeError};
+pub use confidence::{
+    pointwise_interval, pointwise_interval_surv_se, z_value, ConfType, ParseConfTypeError,
+};
 pub use cox::{CoefSummary, CoxControl, CoxError, CoxFit, CoxModel, Ties};
 pub use followup::{median_followup, median_followup_with};
-pub use kaplan_meier::{KaplanMeier, Landmark};
+pub use kaplan_meier::{KaplanMeier, KmVariance, Landmark, WeightError};
 pub use logrank::{LogRank, LogRankError, LogRankResult, Weighting};
+pub use maic::{maic_weights, maic_weights_with, MaicControl, MaicError, MaicWeights};
 pub use quantile::{QuantileEstimate, SymmetricMedian, QUANTILE_TOLERANCE};
 pub use rmst::{rmst, rmst_difference, rmst_difference_with, Rmst, RmstDifference};

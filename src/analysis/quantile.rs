@@ -291,7 +291,9 @@ impl KaplanMeier {
     /// * median `t50` = smallest event time with `S(t) <= 0.5` (no midpoint
     ///   rule, unlike survfit);
     /// * `se(t50) = se{S(t50)} / f(t50)`, with `se{S}` the Greenwood standard
-    ///   error on the survival scale, `S * sqrt(sum d / (n (n - d)))`;
+    ///   error on the survival scale, `S * sqrt(sum d / (n (n - d)))` (for a
+    ///   weighted fit, whichever variance the fit used, on the survival
+    ///   scale: [`KaplanMeier::surv_std_err`]);
     /// * `f(t50) = (S(u) - S(l)) / (l - u)`, `u` = largest event time with
     ///   `S >= 0.55`, `l` = smallest event time with `S <= 0.45`.
     ///
@@ -303,12 +305,14 @@ impl KaplanMeier {
     /// formula papers quote.
     pub fn median_symmetric(&self, level: f64) -> SymmetricMedian {
         let tol = QUANTILE_TOLERANCE;
+        // Times where the curve steps (an event of positive weight); the
+        // third element is the SE of S there, whatever the variance.
         let events = || {
             (0..self.len())
-                .filter(move |&i| self.n_event()[i] > 0)
-                .map(move |i| (self.time()[i], self.surv()[i], self.std_err()[i]))
+                .filter(move |&i| self.weighted_n_event()[i] > 0.0)
+                .map(move |i| (self.time()[i], self.surv()[i], self.surv_std_err(i)))
         };
-        let Some((t50, s50, se50)) = events().find(|&(_, s, _)| s <= 0.5 + tol) else {
+        let Some((t50, _, se_s50)) = events().find(|&(_, s, _)| s <= 0.5 + tol) else {
             return SymmetricMedian::default();
         };
         let mut out = SymmetricMedian {
@@ -322,7 +326,7 @@ impl KaplanMeier {
             return out;
         };
         let density = (s_u - s_l) / (l - u);
-        let se = s50 * se50 / density;
+        let se = se_s50 / density;
         if !(se.is_finite() && se > 0.0 && l > u) {
             return out;
         }

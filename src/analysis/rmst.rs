@@ -27,6 +27,11 @@
 //!   `summary.survfit`/`print.survfit` stop with "Truncation point for the
 //!   mean ... is < smallest survival"; we return `None`.
 //!
+//! A weighted fit ([`KaplanMeier::fit_weighted`]) works the same way with
+//! `n_j`, `d_j` the summed case weights, because survmean reads the fit's
+//! weighted `n.risk` / `n.event`; it keeps this Greenwood-type SE even when
+//! the curve itself carries survfit's robust variance.
+//!
 //! Ties need no special handling: the curve already has one row per distinct
 //! time with `d_j` deaths and `n_j` at risk, which is what survmean uses.
 //!
@@ -89,8 +94,10 @@ pub fn rmst(km: &KaplanMeier, tau: f64) -> Option<Rmst> {
         return None;
     }
     let surv = km.surv();
-    let n_risk = km.n_risk();
-    let n_event = km.n_event();
+    // survmean uses the fit's n.risk / n.event, i.e. the weighted sums for
+    // a weighted fit (whatever variance the curve itself carries).
+    let n_risk = km.weighted_n_risk();
+    let n_event = km.weighted_n_event();
     // keep <- which(time <= end.time); non-empty because tau >= first.
     let k = time.partition_point(|&t| t <= tau);
     // start.time <- min(0, x$time)
@@ -118,9 +125,9 @@ pub fn rmst(km: &KaplanMeier, tau: f64) -> Option<Rmst> {
     let mut right_area = 0.0;
     for j in (0..k).rev() {
         right_area += rect(j + 1);
-        let (n, d) = (n_risk[j], n_event[j]);
-        if d > 0 && n > d {
-            let (nf, df) = (n as f64, d as f64);
+        let (nf, df) = (n_risk[j], n_event[j]);
+        // hh <- ifelse(n.risk - n.event == 0, 0, n.event / (n.risk * (n.risk - n.event)))
+        if nf - df != 0.0 {
             var += right_area * right_area * (df / (nf * (nf - df)));
         }
     }

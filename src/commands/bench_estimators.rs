@@ -4,7 +4,7 @@
 
 use super::workers;
 use crate::error::Error;
-use crate::experiment::benchmark::{benchmark, slots, Estimator};
+use crate::experiment::benchmark::{benchmark, maic_slots, slots, Estimator};
 use crate::report::experiment::benchmark_files::{write_benchmark, BenchmarkMeta};
 use crate::scenario;
 use crate::sim::RunConfig;
@@ -25,6 +25,13 @@ pub struct BenchArgs {
     /// RMST horizon in months (default: the last landmark).
     #[arg(long)]
     pub tau: Option<f64>,
+    /// Another cohort's scenario: add MAIC (and the unadjusted median) of
+    /// each arm's median PFS in that cohort's population.
+    #[arg(long)]
+    pub maic_target: Option<PathBuf>,
+    /// Patients per population behind the MAIC targets and true values.
+    #[arg(long, default_value_t = 50_000)]
+    pub population: usize,
     /// Output directory (default: out/<scenario file stem>/bench-estimators).
     #[arg(short, long = "output")]
     pub out_dir: Option<PathBuf>,
@@ -63,8 +70,35 @@ pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
         seed: args.run.seed,
         n,
     };
+    let maic_named = estimators
+        .iter()
+        .any(|e| matches!(e, Estimator::MaicMedian | Estimator::NaiveMedian));
+    let target = match &args.maic_target {
+        Some(p) => Some(scenario::load(p)?),
+        None if maic_named => return Err(Error::Usage(
+            "maic-median and naive-median need --maic-target SCENARIO (the cohort to adjust to)"
+                .into(),
+        )),
+        None => None,
+    };
     let rows = pool.install(|| -> Result<_, Error> {
-        let slots = slots(&s, &estimators, tau)?;
+        let general: Vec<Estimator> = estimators
+            .iter()
+            .copied()
+            .filter(|e| !matches!(e, Estimator::MaicMedian | Estimator::NaiveMedian))
+            .collect();
+        let mut slots = if estimators.is_empty() || !general.is_empty() {
+            slots(&s, &general, tau)?
+        } else {
+            Vec::new()
+        };
+        if let Some(t) = &target {
+            slots.extend(
+                maic_slots(&s, t, args.population)?
+                    .into_iter()
+                    .filter(|sl| estimators.is_empty() || estimators.contains(&sl.estimator)),
+            );
+        }
         if slots.is_empty() {
             return Err(Error::Usage(format!(
                 "none of the estimators applies to {} (hazard ratios and RMST differences need two arms; landmarks come from analysis.landmarks)",

@@ -5,6 +5,7 @@ pub mod analyze;
 pub mod bench_estimators;
 pub mod calibrate;
 pub mod explain;
+pub mod maic;
 pub mod power;
 pub mod report;
 pub mod run;

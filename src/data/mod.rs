@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 pub mod design_matrix;
+pub mod targets;
 pub use design_matrix::{design_matrix, DesignMatrix};
 
 /// A categorical column: level names (sorted, as R orders factor levels, so

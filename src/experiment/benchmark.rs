@@ -11,10 +11,12 @@
 //! - each non-control arm's difference in restricted mean PFS up to `tau`.
 
 use super::performance::{EstimatorOutput, Performance, PerformanceAccumulator};
+use crate::analysis::maic::maic_weights;
 use crate::analysis::parametric::{fit_exponential, fit_weibull, ParametricFit};
 use crate::analysis::{rmst, rmst_difference_with, z_value, ConfType, CoxModel, KaplanMeier, Ties};
 use crate::design::Endpoint;
 use crate::error::Error;
+use crate::explain::case_mix::{transport, Balance};
 use crate::scenario::Scenario;
 use crate::sim::truth::{arm_population, marginal_pfs_hazard_ratio, ArmTruth};
 use crate::sim::{run_chunks, RunConfig, Workspace};
@@ -23,10 +25,26 @@ use serde::Serialize;
 /// What an estimator estimates.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
-    MedianPfs { arm: usize },
-    PfsAt { arm: usize, landmark: usize },
-    LogHazardRatio { arm: usize, control: usize },
-    RmstDifference { arm: usize, control: usize },
+    MedianPfs {
+        arm: usize,
+    },
+    PfsAt {
+        arm: usize,
+        landmark: usize,
+    },
+    LogHazardRatio {
+        arm: usize,
+        control: usize,
+    },
+    RmstDifference {
+        arm: usize,
+        control: usize,
+    },
+    /// An arm's median PFS in another cohort's population (its model on
+    /// that cohort's patients): what population adjustment targets.
+    TransportedMedianPfs {
+        arm: usize,
+    },
 }
 
 /// An estimator: a point estimate with a standard error and/or interval.
@@ -45,6 +63,12 @@ pub enum Estimator {
     Cox(Ties),
     /// Difference of Kaplan-Meier RMSTs, Wald interval.
     RmstDifference,
+    /// Matching-adjusted (MAIC) Kaplan-Meier median: the arm's patients
+    /// weighted to the target cohort's means and proportions.
+    MaicMedian,
+    /// The unweighted Kaplan-Meier median read as if it were the target
+    /// cohort's: the comparison MAIC is meant to improve on.
+    NaiveMedian,
 }
 
 impl Estimator {
@@ -77,12 +101,15 @@ impl Estimator {
             Estimator::Cox(Ties::Efron) => "cox-efron".into(),
             Estimator::Cox(Ties::Breslow) => "cox-breslow".into(),
             Estimator::RmstDifference => "rmst-difference".into(),
+            Estimator::MaicMedian => "maic-median".into(),
+            Estimator::NaiveMedian => "naive-median".into(),
         }
     }
 
     pub fn parse(name: &str) -> Result<Estimator, String> {
         Estimator::ALL
             .into_iter()
+            .chain([Estimator::MaicMedian, Estimator::NaiveMedian])
             .find(|e| e.name() == name.trim())
             .ok_or_else(|| {
                 let names: Vec<String> = Estimator::ALL.iter().map(|e| e.name()).collect();
@@ -110,6 +137,17 @@ pub struct Slot {
     pub truth: f64,
     /// The value whose exclusion from the interval counts as rejecting.
     pub null: Option<f64>,
+    /// Population adjustment: what to balance, towards which means.
+    pub balance: Option<MaicBalance>,
+}
+
+/// The balancing a MAIC estimator applies to one arm's patients.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaicBalance {
+    pub columns: Vec<(Balance, f64)>,
+    /// Levels the target population does not have: their patients get
+    /// weight 0.
+    pub excluded: Vec<(usize, u16)>,
 }
 
 /// One row of the benchmark: an estimator of a target and how it performed.
@@ -147,6 +185,7 @@ pub fn slots(s: &Scenario, estimators: &[Estimator], tau: f64) -> Result<Vec<Slo
                 target_name: name,
                 truth,
                 null,
+                balance: None,
             });
         }
     };
@@ -211,17 +250,48 @@ pub fn slots(s: &Scenario, estimators: &[Estimator], tau: f64) -> Result<Vec<Slo
     Ok(out)
 }
 
+/// MAIC slots: each arm's median PFS transported to `target`'s population
+/// (truth: the arm's model on the target's patients, `patients` of them),
+/// estimated by MAIC and, for comparison, by the unweighted median.
+pub fn maic_slots(s: &Scenario, target: &Scenario, patients: usize) -> Result<Vec<Slot>, Error> {
+    let mut out = Vec::new();
+    for (a, arm) in s.arms.iter().enumerate() {
+        let t = transport(s, a, target, patients)?;
+        let Some(truth) = t.truth.pfs_median() else {
+            continue;
+        };
+        let balance = MaicBalance {
+            columns: t.balance.clone(),
+            excluded: t.excluded.clone(),
+        };
+        let name = format!("{}.pfs_median_in_{}", arm.name, target.meta.name);
+        for e in [Estimator::MaicMedian, Estimator::NaiveMedian] {
+            out.push(Slot {
+                target: Target::TransportedMedianPfs { arm: a },
+                estimator: e,
+                target_name: name.clone(),
+                truth,
+                null: None,
+                balance: (e == Estimator::MaicMedian).then(|| balance.clone()),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Per-thread buffers for evaluating the slots on one cohort.
 #[derive(Debug, Default)]
 pub struct Evaluator {
     time: Vec<f64>,
     event: Vec<bool>,
-    x: Vec<f64>,
     /// Kaplan-Meier PFS per arm, fitted once per cohort.
     km: Vec<KaplanMeier>,
     weibull: Vec<Option<ParametricFit>>,
     exponential: Vec<Option<ParametricFit>>,
     cox: CoxModel,
+    /// The Cox design column, or the MAIC balancing matrix.
+    x: Vec<f64>,
+    weighted_km: KaplanMeier,
 }
 
 const NONE: EstimatorOutput = EstimatorOutput {
@@ -230,6 +300,20 @@ const NONE: EstimatorOutput = EstimatorOutput {
     lower: None,
     upper: None,
 };
+
+/// A Kaplan-Meier median and its interval; a bound that is not reached
+/// leaves the interval open on that side.
+fn km_median_output(q: crate::analysis::QuantileEstimate) -> EstimatorOutput {
+    match q.estimate {
+        Some(m) => EstimatorOutput {
+            estimate: Some(m),
+            se: None,
+            lower: Some(q.lower.unwrap_or(0.0)),
+            upper: Some(q.upper.unwrap_or(f64::INFINITY)),
+        },
+        None => NONE,
+    }
+}
 
 fn log_symmetric(m: f64, se_time: f64, z: f64) -> EstimatorOutput {
     // Delta method on log t: se(log m) = se(m) / m.
@@ -323,6 +407,47 @@ impl Evaluator {
         }
     }
 
+    /// The MAIC-weighted Kaplan-Meier median of arm `arm`.
+    fn maic_median(
+        &mut self,
+        ws: &Workspace,
+        arm: usize,
+        b: &MaicBalance,
+        level: f64,
+    ) -> EstimatorOutput {
+        let c = &ws.cohort;
+        self.time.clear();
+        self.event.clear();
+        self.x.clear();
+        let o = &ws.observed;
+        for i in (0..ws.arm.len()).filter(|&i| ws.arm[i] as usize == arm) {
+            if b.excluded.iter().any(|&(col, l)| c.level(col, i) == l) {
+                continue;
+            }
+            self.time.push(o.pfs_time[i]);
+            self.event.push(o.pfs_event[i]);
+            for (bal, _) in &b.columns {
+                self.x.push(match *bal {
+                    Balance::Mean { column } => c.value(column, i),
+                    Balance::Level { column, level } => (c.level(column, i) == level) as u8 as f64,
+                });
+            }
+        }
+        let targets: Vec<f64> = b.columns.iter().map(|(_, m)| *m).collect();
+        let Ok(w) = maic_weights(&self.x, targets.len(), &targets) else {
+            return NONE;
+        };
+        if self
+            .weighted_km
+            .fit_weighted(&self.time, &self.event, &w.weights)
+            .is_err()
+        {
+            return NONE;
+        }
+        let q = self.weighted_km.median(ConfType::Log, level);
+        km_median_output(q)
+    }
+
     /// Fills `row` with four numbers per slot (estimate, SE, lower, upper;
     /// NaN for none; an open interval end as an infinity).
     pub fn evaluate(
@@ -340,17 +465,7 @@ impl Evaluator {
             let o = match (slot.target, slot.estimator) {
                 (Target::MedianPfs { arm }, Estimator::KmMedian(conf)) => {
                     let q = self.km[arm].median(conf, level);
-                    match q.estimate {
-                        // A bound that is not reached leaves the interval
-                        // open on that side.
-                        Some(m) => EstimatorOutput {
-                            estimate: Some(m),
-                            se: None,
-                            lower: Some(q.lower.unwrap_or(0.0)),
-                            upper: Some(q.upper.unwrap_or(f64::INFINITY)),
-                        },
-                        None => NONE,
-                    }
+                    km_median_output(q)
                 }
                 (Target::MedianPfs { arm }, Estimator::KmMedianSymmetric) => {
                     let q = self.km[arm].median_symmetric(level);
@@ -379,6 +494,16 @@ impl Evaluator {
                         },
                         None => NONE,
                     }
+                }
+                (Target::TransportedMedianPfs { arm }, Estimator::MaicMedian) => {
+                    match &slot.balance {
+                        Some(b) => self.maic_median(ws, arm, b, level),
+                        None => NONE,
+                    }
+                }
+                (Target::TransportedMedianPfs { arm }, Estimator::NaiveMedian) => {
+                    let q = self.km[arm].median(ConfType::Log, level);
+                    km_median_output(q)
                 }
                 (Target::LogHazardRatio { arm, control }, Estimator::Cox(ties)) => {
                     self.cox(ws, arm, control, ties, level)

@@ -270,3 +270,85 @@ pub fn case_mix(
         patients,
     })
 }
+
+/// A factor's balancing columns for population adjustment: the value of a
+/// numeric factor, or one indicator per level of a level factor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Balance {
+    Mean { column: usize },
+    Level { column: usize, level: u16 },
+}
+
+/// What matching-adjusted weighting of `s`'s patients towards `target`'s
+/// population needs, and the truth it should recover: `s`'s arm `arm` model
+/// on `target`'s patients (every factor `s`'s model uses taken from the
+/// target population).
+pub struct Transport<'a> {
+    pub truth: ArmTruth<'a>,
+    /// Balancing columns (in `s`'s layout) and their target means.
+    pub balance: Vec<(Balance, f64)>,
+    /// Levels absent from the target population: patients at them get
+    /// weight 0 (the comparator's eligibility).
+    pub excluded: Vec<(usize, u16)>,
+    pub labels: Vec<String>,
+}
+
+/// Builds the transport of `s`'s arm to `target`'s population, over the
+/// factors `s`'s model uses that the target describes.
+pub fn transport<'a>(
+    s: &'a Scenario,
+    arm: usize,
+    target: &Scenario,
+    patients: usize,
+) -> Result<Transport<'a>, Error> {
+    let (factors, _) = pair_factors(target, s, arm);
+    let ps = generate(s, patients, 1)?;
+    let pt = generate(target, patients, 0)?;
+    let all = (1usize << factors.len()) - 1;
+    let h = hybrid(s, &ps, &pt, &factors, all)?;
+    let draws = truth_rng(TRUTH_SEED ^ 0x6f75_7463_6f6d, 2);
+    let truth = population_of(s, arm, &h, 0.0, &mut draws.clone());
+    let mut balance = Vec::new();
+    let mut excluded = Vec::new();
+    let mut labels = Vec::new();
+    for f in &factors {
+        match (h.levels(f.b_col), h.values(f.b_col)) {
+            (Some(levels), _) => {
+                let names = h.level_names(f.b_col).unwrap_or_default();
+                let n = levels.len() as f64;
+                let share =
+                    |l: usize| levels.iter().filter(|&&x| x as usize == l).count() as f64 / n;
+                if share(0) == 0.0 {
+                    excluded.push((f.b_col, 0));
+                }
+                for (l, name) in names.iter().enumerate().skip(1) {
+                    let p = share(l);
+                    if p == 0.0 {
+                        excluded.push((f.b_col, l as u16));
+                    } else if p < 1.0 {
+                        balance.push((
+                            Balance::Level {
+                                column: f.b_col,
+                                level: l as u16,
+                            },
+                            p,
+                        ));
+                        labels.push(format!("{}={name}", f.name));
+                    }
+                }
+            }
+            (None, Some(values)) => {
+                let m = values.iter().sum::<f64>() / values.len() as f64;
+                balance.push((Balance::Mean { column: f.b_col }, m));
+                labels.push(format!("mean {}", f.name));
+            }
+            _ => {}
+        }
+    }
+    Ok(Transport {
+        truth,
+        balance,
+        excluded,
+        labels,
+    })
+}

@@ -3,7 +3,8 @@
 use crate::commands::analyze::AnalysisJson;
 use std::fmt::Write;
 
-fn num(x: Option<f64>) -> String {
+/// A number as the text reports print it (NA when missing).
+pub(crate) fn num(x: Option<f64>) -> String {
     match x {
         Some(v) if v.abs() >= 1e-3 || v == 0.0 => format!("{v:.4}"),
         Some(v) => format!("{v:.3e}"),
