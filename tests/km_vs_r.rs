@@ -7,30 +7,16 @@ use std::collections::BTreeMap;
 
 #[path = "support/r_fixtures.rs"]
 mod r_fixtures;
-use r_fixtures::{num, Data, Table};
+use r_fixtures::{check_close, num, opt, Data, Table};
 
 use cohortsim::analysis::{median_followup, ConfType, KaplanMeier};
 
 const REL: f64 = 1e-8;
 const ABS: f64 = 1e-12;
 
-fn opt(x: f64) -> Option<f64> {
-    (!x.is_nan()).then_some(x)
-}
-
 #[track_caller]
 fn check(what: &str, got: Option<f64>, want: Option<f64>) {
-    match (got, want) {
-        (None, None) => {}
-        (Some(g), Some(w)) if w.is_infinite() => {
-            assert_eq!(g, w, "{what}: got {g}, R {w}");
-        }
-        (Some(g), Some(w)) => {
-            let tol = (REL * w.abs()).max(ABS);
-            assert!((g - w).abs() <= tol, "{what}: got {g:.17e}, R {w:.17e}");
-        }
-        _ => panic!("{what}: NA pattern differs: got {got:?}, R {want:?}"),
-    }
+    check_close(what, got, want, REL, ABS);
 }
 
 fn datasets() -> BTreeMap<String, Data> {

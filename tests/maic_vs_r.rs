@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 #[path = "support/r_fixtures.rs"]
 mod r_fixtures;
-use r_fixtures::{num, Table};
+use r_fixtures::{check_close, num, opt, Table};
 
 use cohortsim::analysis::{maic_weights, rmst, ConfType, CoxModel, KaplanMeier, KmVariance, Ties};
 
@@ -25,21 +25,9 @@ const REL: f64 = 1e-8;
 const ABS: f64 = 1e-12;
 const DATASETS: [&str; 5] = ["ties300", "small30", "mid150", "extreme100", "lung"];
 
-fn opt(x: f64) -> Option<f64> {
-    (!x.is_nan()).then_some(x)
-}
-
 #[track_caller]
 fn check_tol(what: &str, got: Option<f64>, want: Option<f64>, rel: f64) {
-    match (got, want) {
-        (None, None) => {}
-        (Some(g), Some(w)) if w.is_infinite() => assert_eq!(g, w, "{what}: got {g}, R {w}"),
-        (Some(g), Some(w)) => {
-            let tol = (rel * w.abs()).max(ABS);
-            assert!((g - w).abs() <= tol, "{what}: got {g:.17e}, R {w:.17e}");
-        }
-        _ => panic!("{what}: NA pattern differs: got {got:?}, R {want:?}"),
-    }
+    check_close(what, got, want, rel, ABS);
 }
 
 #[track_caller]

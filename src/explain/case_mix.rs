@@ -154,11 +154,10 @@ fn triple(per_batch: &[[f64; 3]]) -> Triple {
     };
     let k = BATCHES as f64;
     for j in 0..3 {
-        let xs: Vec<f64> = per_batch[1..].iter().map(|v| v[j]).collect();
-        if xs.iter().all(|x| x.is_finite()) {
-            let m = xs.iter().sum::<f64>() / k;
-            let var = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k - 1.0);
-            t.mcse[j] = (var / k).sqrt();
+        if per_batch[1..].iter().all(|v| v[j].is_finite()) {
+            let sd =
+                super::design::finite_sd(&per_batch[1..].iter().map(|v| v[j]).collect::<Vec<_>>());
+            t.mcse[j] = sd / k.sqrt();
         }
     }
     t

@@ -163,14 +163,13 @@ pub fn resamples(replicates: usize, seed: u64, count: usize) -> Vec<Vec<usize>> 
         .collect()
 }
 
-/// SD over resamples of a statistic.
-pub fn bootstrap_se(values: &[f64]) -> f64 {
-    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.len() < 2 {
-        return f64::NAN;
+/// SD of the finite values (over bootstrap resamples, or over batches).
+pub fn finite_sd(values: &[f64]) -> f64 {
+    let mut m = crate::experiment::performance::Moments::new();
+    for &x in values {
+        m.push(x); // non-finite values are skipped
     }
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    m.sd().unwrap_or(f64::NAN)
 }
 
 /// The design part.
@@ -267,7 +266,7 @@ pub fn design_part(
             let mut se = [f64::NAN; 3];
             for (j, s) in se.iter_mut().enumerate() {
                 let v: Vec<f64> = boot.iter().map(|b| b[i][j]).collect();
-                *s = bootstrap_se(&v);
+                *s = finite_sd(&v);
             }
             (el, point[i], se)
         })

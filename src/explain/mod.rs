@@ -23,7 +23,7 @@ use crate::design::Endpoint;
 use crate::error::Error;
 use crate::scenario::Scenario;
 use case_mix::{case_mix, Triple};
-use design::{bootstrap_se, design_part, replicate_estimates, resamples, typical};
+use design::{design_part, finite_sd, replicate_estimates, resamples, typical};
 use serde::Serialize;
 use std::path::Path;
 
@@ -149,7 +149,7 @@ fn boot_triple(rows: &[[f64; 3]], resample: &[Vec<usize>]) -> Triple {
     for j in 0..3 {
         t.value[j] = typical(rows, &all, j);
         let v: Vec<f64> = resample.iter().map(|idx| typical(rows, idx, j)).collect();
-        t.mcse[j] = bootstrap_se(&v);
+        t.mcse[j] = finite_sd(&v);
     }
     t
 }
@@ -289,7 +289,7 @@ pub fn explain(
         inter.value[j] = gap(&all) - mix.a_on_a.value[j] + mix.b_on_b.value[j];
         let boot: Vec<f64> = resample.iter().map(|idx| gap(idx)).collect();
         inter.mcse[j] =
-            (bootstrap_se(&boot).powi(2) + mix.a_on_a.mcse[j].powi(2) + mix.b_on_b.mcse[j].powi(2))
+            (finite_sd(&boot).powi(2) + mix.a_on_a.mcse[j].powi(2) + mix.b_on_b.mcse[j].powi(2))
                 .sqrt();
     }
     parts.push(inter);

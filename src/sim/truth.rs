@@ -188,14 +188,12 @@ impl ArmTruth<'_> {
 
     /// True median PFS; None when half the population never progresses or dies.
     pub fn pfs_median(&self) -> Option<f64> {
-        let t = invert_monotone(|t| 1.0 - self.pfs_survival(t), 0.5);
-        t.is_finite().then_some(t)
+        self.median(crate::design::Endpoint::Pfs)
     }
 
     /// True median OS; None when not reached.
     pub fn os_median(&self) -> Option<f64> {
-        let t = invert_monotone(|t| 1.0 - self.os_survival(t), 0.5);
-        t.is_finite().then_some(t)
+        self.median(crate::design::Endpoint::Os)
     }
 
     /// Every `k`-th patient from patient `b` on: one of `k` disjoint batches
@@ -246,7 +244,7 @@ impl ArmTruth<'_> {
     /// by composite Simpson's rule (the curve is smooth in t, so 256 panels
     /// leave an error far below any Monte Carlo error).
     pub fn pfs_rmst(&self, tau: f64) -> f64 {
-        simpson(|t| self.pfs_survival(t), tau, 256)
+        self.rmst(crate::design::Endpoint::Pfs, tau, 256)
     }
 
     /// The population's overall response rate (None without a response model).

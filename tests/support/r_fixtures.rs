@@ -71,3 +71,23 @@ pub fn datasets(table: &Table) -> BTreeMap<String, Data> {
     }
     out
 }
+
+/// A value that R reports as NA when it is NaN here.
+pub fn opt(x: f64) -> Option<f64> {
+    (!x.is_nan()).then_some(x)
+}
+
+/// Agreement with R to `rel` relative (`abs` absolute near zero), infinities
+/// exactly, and the same NA pattern.
+#[track_caller]
+pub fn check_close(what: &str, got: Option<f64>, want: Option<f64>, rel: f64, abs: f64) {
+    match (got, want) {
+        (None, None) => {}
+        (Some(g), Some(w)) if w.is_infinite() => assert_eq!(g, w, "{what}: got {g}, R {w}"),
+        (Some(g), Some(w)) => {
+            let tol = (rel * w.abs()).max(abs);
+            assert!((g - w).abs() <= tol, "{what}: got {g:.17e}, R {w:.17e}");
+        }
+        _ => panic!("{what}: NA pattern differs: got {got:?}, R {want:?}"),
+    }
+}
