@@ -88,3 +88,9 @@ impl From<ScenarioError> for Error {
         Error::Scenario(e)
     }
 }
+
+impl From<crate::sim::SimulationError> for Error {
+    fn from(e: crate::sim::SimulationError) -> Self {
+        Error::Simulation(e.to_string())
+    }
+}

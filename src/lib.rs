@@ -24,6 +24,7 @@ pub mod outcomes;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod study;
 pub mod summary;
 
 pub use error::{Error, ScenarioError};

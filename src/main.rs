@@ -39,22 +39,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Simulate and reanalyse many virtual cohorts in parallel.
-    Run {
-        scenario: PathBuf,
-        #[arg(long, default_value_t = 1000)]
-        replicates: u64,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Patients per cohort (default: the scenario's cohort.n).
-        #[arg(long)]
-        n: Option<usize>,
-        /// Output directory (default: out/<scenario name>).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-    },
+    Run(commands::run::RunArgs),
     /// A report: simulated Table 1, Kaplan-Meier bands and published figures against simulation.
     Report {
         scenario: PathBuf,
@@ -92,6 +77,8 @@ enum Command {
     BenchEstimators(commands::bench_estimators::BenchArgs),
     /// Where a PFS difference between two cohorts comes from: case mix, outcome model, design, chance.
     Explain(commands::explain::ExplainArgs),
+    /// Combine the partial aggregates of `--shard K/N` runs into the outputs of a single run.
+    Merge(commands::merge::MergeArgs),
     /// Matching-adjusted indirect comparison: weight patient-level data to another cohort's reported means.
     Maic(commands::maic::MaicArgs),
     /// Estimate survival, medians, landmarks, log-rank and Cox on patient-level CSV data.
@@ -165,23 +152,7 @@ fn main() -> ExitCode {
             seed,
             output,
         } => commands::simulate::simulate(&scenario, n, seed, output.as_deref()),
-        Command::Run {
-            scenario,
-            replicates,
-            seed,
-            threads,
-            n,
-            output,
-        } => commands::run::run(&commands::run::RunArgs {
-            scenario,
-            replicates,
-            seed,
-            threads,
-            n,
-            out_dir: output,
-            progress: std::io::stderr().is_terminal(),
-        })
-        .map(|text| print!("{text}")),
+        Command::Run(args) => commands::run::run(&args, progress()).map(|t| print!("{t}")),
         Command::Report {
             scenario,
             replicates,
@@ -200,6 +171,7 @@ fn main() -> ExitCode {
         }
         Command::Sweep(args) => commands::sweep::run(&args, progress()).map(|t| print!("{t}")),
         Command::Power(args) => commands::power::run(&args, progress()).map(|t| print!("{t}")),
+        Command::Merge(args) => commands::merge::run(&args, progress()).map(|t| print!("{t}")),
         Command::Maic(args) => commands::maic::run(&args).map(|t| print!("{t}")),
         Command::Explain(args) => commands::explain::run(&args, progress()).map(|t| print!("{t}")),
         Command::BenchEstimators(args) => {

@@ -17,6 +17,7 @@ use cohortsim::experiment::power::{null_scenario, power_at, true_effect, PowerCo
 use cohortsim::experiment::variation::{ScenarioSource, Variation};
 use cohortsim::scenario;
 use cohortsim::sim::{self, RunConfig};
+use cohortsim::study::Executor;
 use statrs::distribution::{Binomial, Discrete};
 use std::path::Path;
 
@@ -130,7 +131,9 @@ fn km_median_bias_and_coverage_match_theory_without_censoring() {
         seed: 11,
         n,
     };
-    let rows = benchmark(&s, &sl, &cfg, 12.0, &|_| {}).unwrap();
+    let rows = benchmark(&mut Executor::local(), &s, &sl, &cfg, 12.0, &|_| {})
+        .unwrap()
+        .unwrap();
     for (row, conf) in rows
         .iter()
         .zip([ConfType::Plain, ConfType::Log, ConfType::LogLog])
@@ -191,7 +194,17 @@ fn logrank_type_one_error_is_alpha_in_a_null_two_arm_trial() {
     let s = load(&two_arm(1.0, 200, 120));
     let (cfg, null, effect) = logrank_study(&s, 6000, 5);
     assert!((effect.hazard_ratio.unwrap() - 1.0).abs() < 1e-6);
-    let p = power_at(&s, &null, &effect, &cfg, 200, &|_| {}).unwrap();
+    let p = power_at(
+        &mut Executor::local(),
+        &s,
+        &null,
+        &effect,
+        &cfg,
+        200,
+        &|_| {},
+    )
+    .unwrap()
+    .unwrap();
     for m in [p.power.unwrap(), p.type1_error.unwrap()] {
         assert!(
             (m.value - 0.05).abs() < 3.0 * m.mcse,
@@ -213,7 +226,17 @@ fn simulated_power_matches_schoenfeld_at_200_events() {
         "{effect:?}"
     );
     assert!((effect.share - 0.5).abs() < 1e-12);
-    let p = power_at(&s, &null, &effect, &cfg, 320, &|_| {}).unwrap();
+    let p = power_at(
+        &mut Executor::local(),
+        &s,
+        &null,
+        &effect,
+        &cfg,
+        320,
+        &|_| {},
+    )
+    .unwrap()
+    .unwrap();
     let schoenfeld = schoenfeld_power(0.6, 0.05, 200.0, 0.5).unwrap();
     assert!((p.schoenfeld.unwrap() - schoenfeld).abs() < 0.01);
     let power = p.power.unwrap();

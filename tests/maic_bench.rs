@@ -6,6 +6,7 @@
 use cohortsim::experiment::benchmark::{benchmark, maic_slots, Estimator};
 use cohortsim::scenario;
 use cohortsim::sim::RunConfig;
+use cohortsim::study::Executor;
 use std::path::Path;
 
 /// One arm, exponential hazards, no censoring; `x` (P(yes) = px) and `y`
@@ -57,6 +58,7 @@ fn maic_recovers_the_target_population_median_where_the_naive_median_does_not() 
     assert_eq!(slots.len(), 2);
     assert_eq!(slots[0].estimator, Estimator::MaicMedian);
     let rows = benchmark(
+        &mut Executor::local(),
         &source,
         &slots,
         &RunConfig {
@@ -67,6 +69,7 @@ fn maic_recovers_the_target_population_median_where_the_naive_median_does_not() 
         12.0,
         &|_| {},
     )
+    .unwrap()
     .unwrap();
     let maic = &rows[0].performance;
     let naive = &rows[1].performance;

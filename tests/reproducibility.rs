@@ -1,19 +1,27 @@
 //! A seed gives byte-identical output for any thread count (test f of issue 2).
 
 use cohortsim::commands::run::{run, RunArgs};
+use cohortsim::commands::workers::{ExecArgs, RunOptions};
 use std::path::{Path, PathBuf};
 
 fn run_with_threads(scenario: &str, threads: usize, dir: &Path) -> (Vec<u8>, Vec<u8>) {
     let out = dir.join(format!("t{threads}"));
-    run(&RunArgs {
-        scenario: PathBuf::from(scenario),
-        replicates: 700, // more than one chunk, so chunking is exercised
-        seed: 20261121,
-        threads: Some(threads),
-        n: None,
-        out_dir: Some(out.clone()),
-        progress: false,
-    })
+    run(
+        &RunArgs {
+            scenario: PathBuf::from(scenario),
+            run: RunOptions {
+                replicates: 700, // more than one chunk, so chunking is exercised
+                seed: 20261121,
+                threads: Some(threads),
+            },
+            n: None,
+            exact_percentiles: false,
+            no_replicates_csv: false,
+            out_dir: Some(out.clone()),
+            exec: ExecArgs::default(),
+        },
+        false,
+    )
     .unwrap();
     (
         std::fs::read(out.join("replicates.csv")).unwrap(),

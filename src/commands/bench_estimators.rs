@@ -2,16 +2,19 @@
 //! PFS at the landmarks, the hazard ratio and the RMST difference, run on
 //! each virtual cohort and judged against the model's true values.
 
-use super::workers;
+use super::workers::{self, ExecArgs};
 use crate::error::Error;
 use crate::experiment::benchmark::{benchmark, maic_slots, slots, Estimator};
 use crate::report::experiment::benchmark_files::{write_benchmark, BenchmarkMeta};
 use crate::scenario;
 use crate::sim::RunConfig;
-use std::path::PathBuf;
+use crate::study::fingerprint::scenario_files;
+use crate::study::Executor;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// What the command line asked for.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
 pub struct BenchArgs {
     pub scenario: PathBuf,
     /// Estimators (default: every one that applies).
@@ -34,7 +37,11 @@ pub struct BenchArgs {
     pub population: usize,
     /// Output directory (default: out/<scenario file stem>/bench-estimators).
     #[arg(short, long = "output")]
+    #[serde(skip)]
     pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[serde(skip)]
+    pub exec: ExecArgs,
 }
 
 pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
@@ -42,6 +49,24 @@ pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
         .out_dir
         .clone()
         .unwrap_or_else(|| workers::default_out(&args.scenario, "bench-estimators"));
+    workers::check_replicates(args.run.replicates)?;
+    workers::output_dir(&out_dir)?;
+    let mut files = scenario_files(&args.scenario)?;
+    if let Some(t) = &args.maic_target {
+        files.extend(scenario_files(t)?);
+    }
+    let exec = workers::executor("bench-estimators", args, files, &args.exec, &out_dir)?;
+    execute(args, exec, &out_dir, progress)
+}
+
+/// Runs (or, for a merge executor, assembles) the benchmark and writes its
+/// outputs into `out_dir`.
+pub fn execute(
+    args: &BenchArgs,
+    mut exec: Executor,
+    out_dir: &Path,
+    progress: bool,
+) -> Result<String, Error> {
     workers::check_replicates(args.run.replicates)?;
     let estimators: Vec<Estimator> = args
         .estimators
@@ -62,9 +87,8 @@ pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
         }
         None => s.analysis.landmarks.last().copied().unwrap_or(f64::NAN),
     };
-    workers::output_dir(&out_dir)?;
     let pool = workers::pool(args.run.threads)?;
-    let bar = workers::progress_bar(args.run.replicates, progress);
+    let bar = workers::progress_bar(args.run.replicates, progress && !exec.is_merge());
     let cfg = RunConfig {
         replicates: args.run.replicates,
         seed: args.run.seed,
@@ -105,9 +129,17 @@ pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
                 args.scenario.display()
             )));
         }
-        benchmark(&s, &slots, &cfg, tau, &|k| bar.inc(k))
+        benchmark(&mut exec, &s, &slots, &cfg, tau, &|k| bar.inc(k))
     })?;
     bar.finish_and_clear();
+    let partial = exec.finish(out_dir)?;
+    let Some(rows) = rows else {
+        let sh = args
+            .exec
+            .shard
+            .unwrap_or(crate::study::Shard { index: 1, count: 1 });
+        return Ok(workers::shard_written(sh, partial.as_deref()));
+    };
     let meta = BenchmarkMeta {
         cohortsim_version: env!("CARGO_PKG_VERSION"),
         scenario: s.meta.name.clone(),
@@ -118,7 +150,7 @@ pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
         conf_level: s.analysis.conf_level,
         tau,
     };
-    let written = write_benchmark(&out_dir, &meta, &rows)?;
+    let written = write_benchmark(out_dir, &meta, &rows)?;
     let mut text = format!(
         "{}: {} estimator-target pairs, {} replicates of n = {}, seed {}\n\n{:<40} {:<20} {:>18} {:>18} {:>18}\n",
         meta.scenario,

@@ -6,6 +6,7 @@ pub mod bench_estimators;
 pub mod calibrate;
 pub mod explain;
 pub mod maic;
+pub mod merge;
 pub mod power;
 pub mod report;
 pub mod run;

@@ -2,16 +2,21 @@
 //! cohort sizes, or the smallest size reaching a target power, with the
 //! analytic approximations beside them.
 
-use super::workers;
+use super::workers::{self, ExecArgs};
 use crate::error::Error;
 use crate::experiment::hypothesis::{Comparison, Test};
-use crate::experiment::power::{null_scenario, power_at, search_n, true_effect, PowerConfig};
+use crate::experiment::power::{
+    null_scenario, power_at, search_n, true_effect, PowerConfig, TrueEffect,
+};
 use crate::report::experiment::power_files::{write_power, PowerMeta};
 use crate::scenario;
-use std::path::PathBuf;
+use crate::study::fingerprint::scenario_files;
+use crate::study::Executor;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// What the command line asked for.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
 pub struct PowerArgs {
     pub scenario: PathBuf,
     #[arg(long, value_parser = ["logrank", "cox", "rmst", "one-sample-logrank"])]
@@ -38,7 +43,11 @@ pub struct PowerArgs {
     pub run: workers::RunOptions,
     /// Output directory (default: out/<scenario file stem>/power).
     #[arg(short, long = "output")]
+    #[serde(skip)]
     pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[serde(skip)]
+    pub exec: ExecArgs,
 }
 
 fn parse_test(args: &PowerArgs, s: &scenario::Scenario) -> Result<Test, Error> {
@@ -79,6 +88,31 @@ pub fn run(args: &PowerArgs, progress: bool) -> Result<String, Error> {
         .out_dir
         .clone()
         .unwrap_or_else(|| workers::default_out(&args.scenario, "power"));
+    if args.exec.shard.is_some() && args.target_power.is_some() {
+        return Err(Error::Usage(
+            "--target-power decides each n from the last result, so it cannot be split into shards; give the sizes with --n".into(),
+        ));
+    }
+    workers::check_replicates(args.run.replicates)?;
+    workers::output_dir(&out_dir)?;
+    let exec = workers::executor(
+        "power",
+        args,
+        scenario_files(&args.scenario)?,
+        &args.exec,
+        &out_dir,
+    )?;
+    execute(args, exec, &out_dir, progress)
+}
+
+/// Runs (or, for a merge executor, assembles) the power analysis and writes
+/// its outputs into `out_dir`.
+pub fn execute(
+    args: &PowerArgs,
+    mut exec: Executor,
+    out_dir: &Path,
+    progress: bool,
+) -> Result<String, Error> {
     workers::check_replicates(args.run.replicates)?;
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         return Err(Error::Usage(format!(
@@ -136,7 +170,6 @@ pub fn run(args: &PowerArgs, progress: bool) -> Result<String, Error> {
         replicates: args.run.replicates,
         seed: args.run.seed,
     };
-    workers::output_dir(&out_dir)?;
     let pool = workers::pool(args.run.threads)?;
     let ns: Vec<usize> = if args.n.is_empty() {
         vec![s.n]
@@ -148,26 +181,42 @@ pub fn run(args: &PowerArgs, progress: bool) -> Result<String, Error> {
     } else {
         2 * ns.len() as u64 * args.run.replicates
     };
-    let bar = workers::progress_bar(total, progress);
+    let bar = workers::progress_bar(total, progress && !exec.is_merge());
     let tick = |k| bar.inc(k);
     let (effect, points, smallest) = pool.install(|| -> Result<_, Error> {
         let null = null_scenario(&s, &cfg)?;
-        let effect = true_effect(&s, &cfg)?;
+        // A shard only tallies; the analytic values wait for the merge.
+        let effect = if exec.computes_outputs() {
+            true_effect(&s, &cfg)?
+        } else {
+            TrueEffect {
+                hazard_ratio: None,
+                share: 1.0,
+                true_median: None,
+            }
+        };
         match args.target_power {
             Some(target) => {
-                let (points, smallest) = search_n(&s, &null, &effect, &cfg, target, s.n, &tick)?;
+                let (points, smallest) =
+                    search_n(&mut exec, &s, &null, &effect, &cfg, target, s.n, &tick)?;
                 Ok((effect, points, smallest))
             }
             None => {
-                let points = ns
-                    .iter()
-                    .map(|&n| power_at(&s, &null, &effect, &cfg, n, &tick))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut points = Vec::new();
+                for &n in &ns {
+                    if let Some(p) = power_at(&mut exec, &s, &null, &effect, &cfg, n, &tick)? {
+                        points.push(p);
+                    }
+                }
                 Ok((effect, points, None))
             }
         }
     })?;
     bar.finish_and_clear();
+    let partial = exec.finish(out_dir)?;
+    if let Some(sh) = args.exec.shard {
+        return Ok(workers::shard_written(sh, partial.as_deref()));
+    }
     let meta = PowerMeta {
         cohortsim_version: env!("CARGO_PKG_VERSION"),
         scenario: s.meta.name.clone(),
@@ -193,7 +242,7 @@ pub fn run(args: &PowerArgs, progress: bool) -> Result<String, Error> {
             _ => String::new(),
         },
     };
-    let written = write_power(&out_dir, &meta, &effect, &points, smallest)?;
+    let written = write_power(out_dir, &meta, &effect, &points, smallest)?;
     let mut text =
         format!(
         "{}: {} test of {}{}, alpha {}, {} replicates per n\n\n{:>7} {:>16} {:>16} {:>10} {:>10}\n",

@@ -2,16 +2,19 @@
 //! a one-at-a-time tornado over every documented assumption), each grid
 //! point's estimates summarised with Monte Carlo standard errors.
 
-use super::workers;
+use super::workers::{self, ExecArgs};
 use crate::error::Error;
 use crate::experiment::sweep::{sweep, SweepConfig};
 use crate::experiment::tornado::{tornado, tornado_assumptions};
 use crate::experiment::variation::{full_factorial, ScenarioSource, Variation};
 use crate::report::experiment::sweep_files::{write_sweep, SweepMeta};
-use std::path::PathBuf;
+use crate::study::fingerprint::scenario_files;
+use crate::study::Executor;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// What the command line asked for.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
 pub struct SweepArgs {
     pub scenario: PathBuf,
     /// KEY=V1,V2,... (repeatable): a key path in the scenario, or
@@ -34,7 +37,11 @@ pub struct SweepArgs {
     pub no_truth: bool,
     /// Output directory (default: out/<scenario file stem>/sweep).
     #[arg(short, long = "output")]
+    #[serde(skip)]
     pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[serde(skip)]
+    pub exec: ExecArgs,
 }
 
 pub fn run(args: &SweepArgs, progress: bool) -> Result<String, Error> {
@@ -42,6 +49,26 @@ pub fn run(args: &SweepArgs, progress: bool) -> Result<String, Error> {
         .out_dir
         .clone()
         .unwrap_or_else(|| workers::default_out(&args.scenario, "sweep"));
+    workers::check_replicates(args.run.replicates)?;
+    workers::output_dir(&out_dir)?;
+    let exec = workers::executor(
+        "sweep",
+        args,
+        scenario_files(&args.scenario)?,
+        &args.exec,
+        &out_dir,
+    )?;
+    execute(args, exec, &out_dir, progress)
+}
+
+/// Runs (or, for a merge executor, assembles) the sweep and writes its
+/// outputs into `out_dir`.
+pub fn execute(
+    args: &SweepArgs,
+    mut exec: Executor,
+    out_dir: &Path,
+    progress: bool,
+) -> Result<String, Error> {
     workers::check_replicates(args.run.replicates)?;
     if args.vary.is_empty() && !args.tornado {
         return Err(Error::Usage(
@@ -74,9 +101,8 @@ pub fn run(args: &SweepArgs, progress: bool) -> Result<String, Error> {
         } else {
             0
         };
-    workers::output_dir(&out_dir)?;
     let pool = workers::pool(args.run.threads)?;
-    let bar = workers::progress_bar(runs * args.run.replicates, progress);
+    let bar = workers::progress_bar(runs * args.run.replicates, progress && !exec.is_merge());
     let cfg = SweepConfig {
         replicates: args.run.replicates,
         seed: args.run.seed,
@@ -87,25 +113,31 @@ pub fn run(args: &SweepArgs, progress: bool) -> Result<String, Error> {
     let tick = |k| bar.inc(k);
     let (points, tornado) = pool.install(|| -> Result<_, Error> {
         let points = if variations.is_empty() {
-            Vec::new()
+            Some(Vec::new())
         } else {
-            sweep(&src, &variations, &cfg, &tick)?
+            sweep(&mut exec, &src, &variations, &cfg, &tick)?
         };
         let t = if args.tornado {
-            Some(tornado(
+            tornado(
+                &mut exec,
                 &src,
                 args.run.replicates,
                 args.run.seed,
                 args.n,
                 args.exact_percentiles,
                 &tick,
-            )?)
+            )?
         } else {
             None
         };
         Ok((points, t))
     })?;
     bar.finish_and_clear();
+    let partial = exec.finish(out_dir)?;
+    if let Some(sh) = args.exec.shard {
+        return Ok(workers::shard_written(sh, partial.as_deref()));
+    }
+    let points = points.unwrap_or_default();
     let meta = SweepMeta {
         cohortsim_version: env!("CARGO_PKG_VERSION"),
         scenario: base.meta.name.clone(),
@@ -115,7 +147,7 @@ pub fn run(args: &SweepArgs, progress: bool) -> Result<String, Error> {
         common_random_numbers: true,
         exact_percentiles: args.exact_percentiles,
     };
-    let written = write_sweep(&out_dir, &meta, &variations, &points, tornado.as_ref())?;
+    let written = write_sweep(out_dir, &meta, &variations, &points, tornado.as_ref())?;
     let mut text = format!(
         "{}: {} grid point(s){}, {} replicates each, seed {}\n",
         meta.scenario,

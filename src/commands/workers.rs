@@ -2,9 +2,13 @@
 //! and a progress bar on standard error that hides itself when not wanted.
 
 use crate::error::Error;
+use crate::study::partial::StudyHeader;
+use crate::study::{ExecOptions, Executor, Shard};
+use serde::{Deserialize, Serialize};
 
-/// The options every simulating command takes.
-#[derive(Debug, Clone, clap::Args)]
+/// The options every simulating command takes. Threads do not change a
+/// result, so they are not part of what identifies a study.
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
 pub struct RunOptions {
     #[arg(long, default_value_t = 1000)]
     pub replicates: u64,
@@ -12,7 +16,55 @@ pub struct RunOptions {
     pub seed: u64,
     /// Worker threads (default: one per core).
     #[arg(long)]
+    #[serde(skip)]
     pub threads: Option<usize>,
+}
+
+/// How a long study executes: split across machines, and resumable.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ExecArgs {
+    /// Compute only shard K of N (e.g. 3/16) of the replicates and write a
+    /// partial aggregate; `cohortsim merge` combines the N shards.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Continue from the checkpoint an interrupted run left in its output
+    /// directory (chunks it records are not computed again).
+    #[arg(long)]
+    pub resume: bool,
+    /// Seconds between checkpoints (0: after every chunk of 512 replicates).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub checkpoint_every: u64,
+}
+
+impl ExecArgs {
+    pub fn options(&self) -> ExecOptions {
+        ExecOptions {
+            shard: self.shard,
+            resume: self.resume,
+            checkpoint_every: std::time::Duration::from_secs(self.checkpoint_every),
+        }
+    }
+}
+
+/// The executor a command runs its study with: whole or a shard, with
+/// checkpoints in `out_dir`.
+pub fn executor(
+    command: &str,
+    args: &impl Serialize,
+    files: Vec<crate::study::fingerprint::FileHash>,
+    exec: &ExecArgs,
+    out_dir: &std::path::Path,
+) -> Result<Executor, Error> {
+    let header = StudyHeader::new(command, args, files)?;
+    Executor::new(header, &exec.options(), out_dir)
+}
+
+/// What a shard prints: where its partial aggregate went.
+pub fn shard_written(shard: Shard, partial: Option<&std::path::Path>) -> String {
+    format!(
+        "shard {shard}: wrote {}\ncombine the shards with `cohortsim merge`\n",
+        partial.map_or("nothing".into(), |p| p.display().to_string())
+    )
 }
 
 /// A rayon pool with `threads` workers (default: one per core).

@@ -19,7 +19,8 @@ use crate::error::Error;
 use crate::explain::case_mix::{transport, Balance};
 use crate::scenario::Scenario;
 use crate::sim::truth::{arm_population, marginal_pfs_hazard_ratio, ArmTruth};
-use crate::sim::{run_chunks, RunConfig, Workspace};
+use crate::sim::{RunConfig, Workspace};
+use crate::study::Executor;
 use serde::Serialize;
 
 /// What an estimator estimates.
@@ -551,44 +552,53 @@ fn output_from(v: &[f64]) -> EstimatorOutput {
 
 /// Runs the benchmark: every slot's performance over `cfg.replicates`
 /// virtual cohorts, aggregated as they stream past.
+/// As unit "benchmark" of the study `exec` runs (None when `exec` is a
+/// shard).
 pub fn benchmark(
+    exec: &mut Executor,
     s: &Scenario,
     slots: &[Slot],
     cfg: &RunConfig,
     tau: f64,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<BenchmarkRow>, Error> {
-    let mut acc: Vec<PerformanceAccumulator> = slots
-        .iter()
-        .map(|sl| PerformanceAccumulator::new(sl.truth, sl.null))
-        .collect();
+) -> Result<Option<Vec<BenchmarkRow>>, Error> {
     let width = 4 * slots.len();
-    run_chunks(
+    let acc: Option<Vec<PerformanceAccumulator>> = exec.unit(
+        "benchmark",
         s,
         cfg,
         width,
         Evaluator::new,
         |ev, ws, row| ev.evaluate(s, ws, slots, tau, row),
-        |_, chunk| {
-            if width == 0 {
-                return;
-            }
-            for row in chunk.chunks_exact(width) {
-                for (a, v) in acc.iter_mut().zip(row.chunks_exact(4)) {
-                    a.push(&output_from(v));
+        |chunk| {
+            let mut acc: Vec<PerformanceAccumulator> = slots
+                .iter()
+                .map(|sl| PerformanceAccumulator::new(sl.truth, sl.null))
+                .collect();
+            if width > 0 {
+                for row in chunk.chunks_exact(width) {
+                    for (a, v) in acc.iter_mut().zip(row.chunks_exact(4)) {
+                        a.push(&output_from(v));
+                    }
                 }
             }
+            acc
         },
+        None,
         progress,
-    )
-    .map_err(|e| Error::Simulation(e.to_string()))?;
-    Ok(slots
-        .iter()
-        .zip(&acc)
-        .map(|(sl, a)| BenchmarkRow {
-            target: sl.target_name.clone(),
-            estimator: sl.estimator.name(),
-            performance: a.finish(),
-        })
-        .collect())
+    )?;
+    let Some(acc) = acc else {
+        return Ok(None);
+    };
+    Ok(Some(
+        slots
+            .iter()
+            .zip(&acc)
+            .map(|(sl, a)| BenchmarkRow {
+                target: sl.target_name.clone(),
+                estimator: sl.estimator.name(),
+                performance: a.finish(),
+            })
+            .collect(),
+    ))
 }

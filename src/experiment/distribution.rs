@@ -5,10 +5,10 @@
 
 use super::performance::{Measure, Moments};
 use super::quantiles::QuantileStore;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Accumulates one column of replicate values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ColumnAccumulator {
     moments: Moments,
     quantiles: QuantileStore,
@@ -16,6 +16,12 @@ pub struct ColumnAccumulator {
     /// A missing value is "not reached" (a median beyond follow-up): it sorts
     /// above every value in the percentiles.
     not_reached: bool,
+}
+
+impl crate::study::Aggregate for ColumnAccumulator {
+    fn append(&mut self, right: &Self) {
+        self.merge(right);
+    }
 }
 
 impl ColumnAccumulator {

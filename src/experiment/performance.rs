@@ -8,7 +8,7 @@
 //! ordered floating point, so a fixed push/merge order gives bit-identical
 //! results on every run.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Upper 97.5% point of the standard normal, shared with the percentile MCSE so
 /// that both modules describe "95%" the same way.
@@ -21,12 +21,20 @@ pub const Z_975: f64 = 1.959_963_984_540_054;
 /// estimators are tiny compared with their sum. Non-finite inputs are skipped:
 /// one overflowing replicate must not turn every later summary into NaN, and
 /// callers that need to report such replicates count them themselves.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Moments {
     n: u64,
+    #[serde(with = "crate::study::float")]
     mean: f64,
     /// Sum of squared deviations from the running mean, i.e. (n-1)·variance.
+    #[serde(with = "crate::study::float")]
     m2: f64,
+}
+
+impl crate::study::Aggregate for Moments {
+    fn append(&mut self, right: &Self) {
+        self.merge(right);
+    }
 }
 
 impl Moments {
@@ -171,9 +179,11 @@ impl std::error::Error for MergeError {}
 /// Squared errors and squared standard errors get their own [`Moments`] so the
 /// MCSEs of MSE and ModSE come from numerically stable variances instead of
 /// differences of large sums.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PerformanceAccumulator {
+    #[serde(with = "crate::study::float")]
     theta: f64,
+    #[serde(with = "crate::study::float::option")]
     null: Option<f64>,
     replicates: u64,
     /// Estimates, for mean / bias / EmpSE.
@@ -188,6 +198,12 @@ pub struct PerformanceAccumulator {
     width: Moments,
     infinite_widths: u64,
     rejected_merges: u64,
+}
+
+impl crate::study::Aggregate for PerformanceAccumulator {
+    fn append(&mut self, right: &Self) {
+        self.merge(right);
+    }
 }
 
 impl PerformanceAccumulator {

@@ -14,8 +14,9 @@ use super::performance::{proportion, Measure, Moments};
 use crate::error::Error;
 use crate::scenario::Scenario;
 use crate::sim::truth::{arm_population, marginal_pfs_hazard_ratio};
-use crate::sim::{run_chunks, RunConfig};
-use serde::Serialize;
+use crate::sim::RunConfig;
+use crate::study::{Aggregate, Executor};
+use serde::{Deserialize, Serialize};
 
 /// What a power analysis runs.
 #[derive(Debug, Clone, Copy)]
@@ -188,6 +189,8 @@ pub fn true_effect(s: &Scenario, cfg: &PowerConfig) -> Result<TrueEffect, Error>
     }
 }
 
+/// Rejections and events over replicates.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Tally {
     rejected: u64,
     failed: u64,
@@ -195,25 +198,32 @@ struct Tally {
     events: Moments,
 }
 
+impl Aggregate for Tally {
+    fn append(&mut self, right: &Self) {
+        self.rejected += right.rejected;
+        self.failed += right.failed;
+        self.total += right.total;
+        self.events.merge(&right.events);
+    }
+}
+
+/// The test over replicates, as unit `label` of the study `exec` runs.
 fn simulate(
+    exec: &mut Executor,
+    label: &str,
     s: &Scenario,
     cfg: &PowerConfig,
     n: usize,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Tally, Error> {
+) -> Result<Option<Tally>, Error> {
     let run = RunConfig {
         replicates: cfg.replicates,
         seed: cfg.seed,
         n,
     };
-    let mut t = Tally {
-        rejected: 0,
-        failed: 0,
-        total: 0,
-        events: Moments::new(),
-    };
     let ties = s.analysis.ties;
-    run_chunks(
+    exec.unit(
+        label,
         s,
         &run,
         2,
@@ -223,7 +233,8 @@ fn simulate(
             row[0] = o.p_value;
             row[1] = o.events;
         },
-        |_, chunk| {
+        |chunk| {
+            let mut t = Tally::default();
             for row in chunk.chunks_exact(2) {
                 t.total += 1;
                 if row[0].is_nan() {
@@ -235,24 +246,30 @@ fn simulate(
                     t.events.push(row[1]);
                 }
             }
+            t
         },
+        None,
         progress,
     )
-    .map_err(|e| Error::Simulation(e.to_string()))?;
-    Ok(t)
 }
 
-/// Power (under `s`) and type I error (under `null`) at cohort size `n`.
+/// Power (under `s`) and type I error (under `null`) at cohort size `n`, as
+/// two units of the study `exec` runs (None when `exec` is a shard).
+#[allow(clippy::too_many_arguments)]
 pub fn power_at(
+    exec: &mut Executor,
     s: &Scenario,
     null: &Scenario,
     effect: &TrueEffect,
     cfg: &PowerConfig,
     n: usize,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<PowerPoint, Error> {
-    let alt = simulate(s, cfg, n, progress)?;
-    let h0 = simulate(null, cfg, n, progress)?;
+) -> Result<Option<PowerPoint>, Error> {
+    let alt = simulate(exec, &format!("n={n}/alternative"), s, cfg, n, progress)?;
+    let h0 = simulate(exec, &format!("n={n}/null"), null, cfg, n, progress)?;
+    let (Some(alt), Some(h0)) = (alt, h0) else {
+        return Ok(None);
+    };
     let events = alt.events.mean().map(|m| Measure {
         value: m,
         mcse: alt
@@ -271,7 +288,7 @@ pub fn power_at(
         ),
         _ => (None, None),
     };
-    Ok(PowerPoint {
+    Ok(Some(PowerPoint {
         n,
         events,
         power: proportion(alt.rejected, alt.total),
@@ -280,7 +297,7 @@ pub fn power_at(
         failed_null: h0.failed,
         schoenfeld,
         freedman,
-    })
+    }))
 }
 
 /// The smallest n whose simulated power reaches `target`: doubling or
@@ -289,7 +306,9 @@ pub fn power_at(
 /// order of n; the answer is the smallest evaluated n at or above target.
 /// With a fixed seed, neighbouring n share their random numbers, which keeps
 /// the simulated power curve close to monotone.
+#[allow(clippy::too_many_arguments)]
 pub fn search_n(
+    exec: &mut Executor,
     s: &Scenario,
     null: &Scenario,
     effect: &TrueEffect,
@@ -301,11 +320,13 @@ pub fn search_n(
     const MAX_N: usize = 20_000;
     let min_n = s.arms.len().max(4);
     let mut points: Vec<PowerPoint> = Vec::new();
-    let eval = |n: usize, points: &mut Vec<PowerPoint>| -> Result<f64, Error> {
+    let mut eval = |n: usize, points: &mut Vec<PowerPoint>| -> Result<f64, Error> {
         if let Some(p) = points.iter().find(|p| p.n == n) {
             return Ok(p.power.map_or(0.0, |m| m.value));
         }
-        let p = power_at(s, null, effect, cfg, n, progress)?;
+        let p = power_at(exec, s, null, effect, cfg, n, progress)?.ok_or_else(|| {
+            Error::Usage("the target-power search decides each n from the last result; it cannot run as a shard (give --n)".into())
+        })?;
         let v = p.power.map_or(0.0, |m| m.value);
         points.push(p);
         Ok(v)

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sketches_ddsketch::{Config, DDSketch};
 
 use super::performance::{Measure, Z_975};
@@ -344,6 +345,87 @@ impl QuantileStore {
     }
 }
 
+/// How a store is written into a partial aggregate: the exact values or the
+/// sketch's bins (an empty sketch is left out, because its sentinel minimum
+/// and maximum are infinities), beside the counts kept apart.
+#[derive(Serialize)]
+struct StoreOut<'a> {
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    values: Option<&'a [f64]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sketch: Option<&'a DDSketch>,
+    n_pos_inf: u64,
+    n_neg_inf: u64,
+    missing: u64,
+}
+
+#[derive(Deserialize)]
+struct StoreIn {
+    mode: String,
+    #[serde(default)]
+    values: Option<Vec<f64>>,
+    #[serde(default)]
+    sketch: Option<DDSketch>,
+    n_pos_inf: u64,
+    n_neg_inf: u64,
+    missing: u64,
+}
+
+impl Serialize for QuantileStore {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (mode, values, sketch) = match &self.store {
+            Store::Exact(v) => ("exact", Some(v.as_slice()), None),
+            Store::Sketch(k) => ("sketch", None, (k.count() > 0).then_some(&**k)),
+        };
+        StoreOut {
+            mode,
+            values,
+            sketch,
+            n_pos_inf: self.n_pos_inf,
+            n_neg_inf: self.n_neg_inf,
+            missing: self.missing,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for QuantileStore {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let r = StoreIn::deserialize(d)?;
+        let store = match (r.mode.as_str(), r.values, r.sketch) {
+            ("exact", Some(v), None) => {
+                if v.iter().any(|x| !x.is_finite()) {
+                    return Err(D::Error::custom("an exact store holds finite values only"));
+                }
+                Store::Exact(v)
+            }
+            ("sketch", None, sketch) => {
+                let mut k = DDSketch::new(sketch_config());
+                if let Some(other) = sketch {
+                    // Refuses a sketch of another accuracy or bin limit.
+                    k.merge(&other).map_err(|_| {
+                        D::Error::custom("a sketch with another configuration than this program's")
+                    })?;
+                }
+                Store::Sketch(Box::new(k))
+            }
+            (mode, _, _) => {
+                return Err(D::Error::custom(format!(
+                    "a quantile store of mode `{mode}` with the wrong contents"
+                )))
+            }
+        };
+        Ok(QuantileStore {
+            store,
+            n_pos_inf: r.n_pos_inf,
+            n_neg_inf: r.n_neg_inf,
+            missing: r.missing,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,5 +596,60 @@ mod tests {
                 assert_eq!(forward.quantile(p), backward.quantile(p));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::QuantileStore;
+
+    fn round_trip(q: &QuantileStore) -> QuantileStore {
+        serde_json::from_str(&serde_json::to_string(q).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn stores_round_trip_to_the_same_percentiles_and_merges() {
+        for mut q in [QuantileStore::sketch(), QuantileStore::exact()] {
+            let empty = round_trip(&q);
+            assert_eq!(empty.count(), 0);
+            for i in 0..1000 {
+                q.push((i as f64 * 0.37).sin() * 10.0 + 0.1 / (1.0 + i as f64));
+            }
+            q.push(f64::INFINITY);
+            q.push(f64::NAN);
+            let back = round_trip(&q);
+            assert_eq!(back.is_exact(), q.is_exact());
+            assert_eq!(
+                (back.count(), back.missing(), back.n_pos_inf()),
+                (1001, 1, 1)
+            );
+            for p in [0.0, 0.025, 0.5, 0.975, 1.0] {
+                assert_eq!(
+                    back.quantile_with_mcse(p).map(|m| m.value.to_bits()),
+                    q.quantile_with_mcse(p).map(|m| m.value.to_bits()),
+                    "p = {p}"
+                );
+            }
+            // A store read back merges like the original.
+            let (mut a, mut b) = (q.clone(), back.clone());
+            a.merge(&q);
+            b.merge(&back);
+            assert_eq!(
+                a.quantile_with_mcse(0.3).map(|m| m.value.to_bits()),
+                b.quantile_with_mcse(0.3).map(|m| m.value.to_bits())
+            );
+        }
+    }
+
+    #[test]
+    fn a_sketch_of_another_accuracy_is_refused() {
+        let mut q = QuantileStore::sketch();
+        q.push(1.0);
+        let text = serde_json::to_string(&q).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let gamma = v["sketch"]["config"]["gamma"].as_f64().unwrap();
+        let other = text.replace(&format!("\"gamma\":{gamma}"), "\"gamma\":1.05");
+        assert_ne!(other, text);
+        assert!(serde_json::from_str::<QuantileStore>(&other).is_err());
     }
 }

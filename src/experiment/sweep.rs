@@ -8,10 +8,11 @@
 //! size, say) keeps the first patients' draws common and no more.
 
 use super::distribution::DistributionSummary;
-use super::stream::summarise_stream;
+use super::stream::summarise_unit;
 use super::variation::{full_factorial, ScenarioSource, Variation};
 use crate::error::Error;
 use crate::sim::{true_values, Column, RunConfig};
+use crate::study::Executor;
 
 /// What to run at each grid point.
 #[derive(Debug, Clone)]
@@ -38,12 +39,15 @@ pub struct GridPoint {
 
 /// Runs every grid point in order (each in parallel over replicates);
 /// `progress` hears replicates as they finish.
+/// Each grid point is a unit of the study `exec` runs; None when `exec` is a
+/// shard.
 pub fn sweep(
+    exec: &mut Executor,
     src: &ScenarioSource,
     variations: &[Variation],
     cfg: &SweepConfig,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<Vec<GridPoint>, Error> {
+) -> Result<Option<Vec<GridPoint>>, Error> {
     let grid = full_factorial(variations);
     // Resolve every grid point before simulating any, so a bad value fails
     // at once rather than after hours.
@@ -59,23 +63,39 @@ pub fn sweep(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut points = Vec::with_capacity(grid.len());
-    for (idx, s) in grid.iter().zip(&scenarios) {
+    for (g, (idx, s)) in grid.iter().zip(&scenarios).enumerate() {
         let n = cfg.n.unwrap_or(s.n);
         let run = RunConfig {
             replicates: cfg.replicates,
             seed: cfg.seed,
             n,
         };
-        let truth = if cfg.truth {
+        let values: Vec<&str> = variations
+            .iter()
+            .zip(idx)
+            .map(|(v, &i)| v.values[i].as_str())
+            .collect();
+        let label = format!("grid/{} {}", g + 1, values.join(","));
+        let truth = if cfg.truth && exec.computes_outputs() {
             true_values(s, &crate::sim::columns(s))
                 .map_err(|e| Error::Simulation(e.to_string()))?
                 .0
         } else {
             Vec::new()
         };
-        let (columns, estimates) =
-            summarise_stream(s, &run, cfg.exact_percentiles, &truth, progress)
-                .map_err(|e| Error::Simulation(e.to_string()))?;
+        let Some((columns, estimates)) = summarise_unit(
+            exec,
+            &label,
+            s,
+            &run,
+            cfg.exact_percentiles,
+            &truth,
+            None,
+            progress,
+        )?
+        else {
+            continue;
+        };
         points.push(GridPoint {
             values: variations
                 .iter()
@@ -87,5 +107,5 @@ pub fn sweep(
             estimates,
         });
     }
-    Ok(points)
+    Ok(exec.computes_outputs().then_some(points))
 }

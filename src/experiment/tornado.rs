@@ -5,12 +5,13 @@
 
 use super::assumptions::{documented_assumptions, Assumption};
 use super::performance::Measure;
-use super::stream::summarise_stream;
+use super::stream::summarise_unit;
 use super::variation::ScenarioSource;
 use crate::error::Error;
 use crate::report::format_number;
 use crate::scenario::Scenario;
 use crate::sim::{Quantity, RunConfig};
+use crate::study::Executor;
 
 /// The typical estimate in one run, per arm.
 pub type ArmMedians = Vec<Option<Measure>>;
@@ -49,13 +50,16 @@ pub struct TornadoAnalysis {
 }
 
 fn median_pfs(
+    exec: &mut Executor,
+    label: &str,
     s: &Scenario,
     cfg: &RunConfig,
     exact: bool,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<RunMedians, Error> {
-    let (cols, est) = summarise_stream(s, cfg, exact, &[], progress)
-        .map_err(|e| Error::Simulation(e.to_string()))?;
+) -> Result<Option<RunMedians>, Error> {
+    let Some((cols, est)) = summarise_unit(exec, label, s, cfg, exact, &[], None, progress)? else {
+        return Ok(None);
+    };
     let mut out = RunMedians::default();
     for a in 0..s.arms.len() {
         let e = cols
@@ -66,7 +70,7 @@ fn median_pfs(
         out.p50.push(e.and_then(|e| e.p50));
         out.any_missing |= e.is_some_and(|e| e.missing > 0);
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// The assumptions the analysis will vary (so a caller can size progress).
@@ -74,15 +78,17 @@ pub fn tornado_assumptions(src: &ScenarioSource) -> Vec<Assumption> {
     documented_assumptions(src)
 }
 
-/// Runs the base scenario and each assumption at both ends of its range.
+/// Runs the base scenario and each assumption at both ends of its range, as
+/// units of the study `exec` runs (None when `exec` is a shard).
 pub fn tornado(
+    exec: &mut Executor,
     src: &ScenarioSource,
     replicates: u64,
     seed: u64,
     n: Option<usize>,
     exact: bool,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<TornadoAnalysis, Error> {
+) -> Result<Option<TornadoAnalysis>, Error> {
     let base_s = src.with(&[])?;
     let cfg = |s: &Scenario| RunConfig {
         replicates,
@@ -92,18 +98,30 @@ pub fn tornado(
     let assumptions = tornado_assumptions(src);
     // An end of a range that makes the scenario invalid is reported, not
     // run; the rest of the analysis goes on.
-    let base = median_pfs(&base_s, &cfg(&base_s), exact, progress)?;
-    let mut runs = Vec::with_capacity(assumptions.len());
     let none = RunMedians {
         mean: vec![None; base_s.arms.len()],
         p50: vec![None; base_s.arms.len()],
         any_missing: false,
     };
+    let base = median_pfs(
+        exec,
+        "tornado/base",
+        &base_s,
+        &cfg(&base_s),
+        exact,
+        progress,
+    )?
+    .unwrap_or_else(|| none.clone());
+    let mut runs = Vec::with_capacity(assumptions.len());
     for a in assumptions {
         let mut notes = Vec::new();
         let mut end = |x: f64, which: &str| -> Result<RunMedians, Error> {
             match src.with(&[(&a.at, &format_setting(x))]) {
-                Ok(s) => median_pfs(&s, &cfg(&s), exact, progress),
+                Ok(s) => {
+                    let label = format!("tornado/{}/{which}", a.at);
+                    Ok(median_pfs(exec, &label, &s, &cfg(&s), exact, progress)?
+                        .unwrap_or_else(|| none.clone()))
+                }
                 Err(e) => {
                     notes.push(format!("{which} end not run: {e}"));
                     // Keep the progress total honest.
@@ -116,6 +134,9 @@ pub fn tornado(
         let high = end(a.high, "high")?;
         runs.push((a, low, high, notes));
     }
+    if !exec.computes_outputs() {
+        return Ok(None);
+    }
     let any_missing = base.any_missing
         || runs
             .iter()
@@ -127,7 +148,7 @@ pub fn tornado(
             m.mean.clone()
         }
     };
-    Ok(TornadoAnalysis {
+    Ok(Some(TornadoAnalysis {
         arms: base_s.arms.iter().map(|a| a.name.clone()).collect(),
         statistic: if any_missing {
             "median over replicates of the Kaplan-Meier median PFS (some medians not reached)"
@@ -144,7 +165,7 @@ pub fn tornado(
                 assumption: a,
             })
             .collect(),
-    })
+    }))
 }
 
 /// A range end as the key path setter reads it (whole numbers stay whole).

@@ -19,6 +19,8 @@ pub struct RunSummary<'a> {
     pub n: usize,
     pub conf_type: String,
     pub conf_level: f64,
+    /// How the percentiles were found.
+    pub percentiles: &'static str,
     pub landmarks: &'a [f64],
     pub truth: &'a [TruthMethod],
     pub estimates: &'a [EstimateSummary],

@@ -9,7 +9,9 @@ pub mod truth;
 pub mod workspace;
 
 pub use estimates::{check_published, columns, Analyser, Column, Quantity};
-pub use run::{run, run_chunks, RunConfig, RunOutput};
+pub use run::{
+    chunk_count, chunk_replicates, run, run_chunk_range, run_chunks, RunConfig, RunOutput, CHUNK,
+};
 pub use streams::replicate_rng;
 pub use truth::true_values;
 pub use workspace::{simulate_into, SimulationError, Workspace};

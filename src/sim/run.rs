@@ -42,8 +42,21 @@ impl RunOutput {
 }
 
 /// Replicates per chunk: enough to keep threads busy, small enough for a
-/// smooth progress bar and a small buffer.
+/// smooth progress bar and a small buffer. A chunk is also the unit of
+/// aggregation, of sharding and of checkpoints, so changing it changes the
+/// order in which aggregates are combined (and their last bits).
 pub const CHUNK: u64 = 512;
+
+/// How many chunks `replicates` replicates make (the last may be short).
+pub fn chunk_count(replicates: u64) -> u64 {
+    replicates.div_ceil(CHUNK)
+}
+
+/// Replicates of chunk `c` of a study of `replicates`.
+pub fn chunk_replicates(c: u64, replicates: u64) -> std::ops::Range<u64> {
+    let start = (c * CHUNK).min(replicates);
+    start..(start + CHUNK).min(replicates)
+}
 
 /// Runs replicates `0..cfg.replicates`: each is simulated into a workspace
 /// and turned into a row of `width` numbers by `analyse` (with per-thread
@@ -60,19 +73,77 @@ pub fn run_chunks<A, I, F, K>(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(), SimulationError>
 where
+    A: Send,
     I: Fn() -> A + Sync + Send,
     F: Fn(&mut A, &Workspace, &mut [f64]) + Sync + Send,
     K: FnMut(u64, &[f64]),
 {
+    run_chunk_range(
+        s,
+        cfg,
+        0..chunk_count(cfg.replicates),
+        width,
+        init,
+        analyse,
+        |c, rows| {
+            sink(c * CHUNK, rows);
+            Ok::<(), SimulationError>(())
+        },
+        progress,
+    )
+}
+
+/// Runs chunks `chunks` of the study (chunk c holds replicates
+/// `c * CHUNK ..`), handing each finished chunk to `sink` with its index, in
+/// chunk order; `sink` can stop the run with an error. Which chunks a caller
+/// asks for does not change any replicate: shard K of N and a resumed run
+/// compute exactly the rows a single run would.
+#[allow(clippy::too_many_arguments)]
+pub fn run_chunk_range<A, I, F, K, E>(
+    s: &Scenario,
+    cfg: &RunConfig,
+    chunks: std::ops::Range<u64>,
+    width: usize,
+    init: I,
+    analyse: F,
+    mut sink: K,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), E>
+where
+    A: Send,
+    I: Fn() -> A + Sync + Send,
+    F: Fn(&mut A, &Workspace, &mut [f64]) + Sync + Send,
+    K: FnMut(u64, &[f64]) -> Result<(), E>,
+    E: From<SimulationError>,
+{
+    let chunks = chunks.start..chunks.end.min(chunk_count(cfg.replicates));
+    if chunks.is_empty() {
+        return Ok(());
+    }
     let mut rows = vec![f64::NAN; CHUNK.min(cfg.replicates) as usize * width];
     let failure: Mutex<Option<(u64, SimulationError)>> = Mutex::new(None);
-    let mut start = 0u64;
-    while start < cfg.replicates {
-        let end = (start + CHUNK).min(cfg.replicates);
-        let chunk = &mut rows[..(end - start) as usize * width];
+    // One workspace per pool thread, kept for the whole run: rayon's
+    // `for_each_init` would build one per split job, and a workspace only
+    // stops allocating once its buffers have grown.
+    let threads = rayon::current_num_threads().max(1);
+    let states: Vec<Mutex<Option<(Workspace, A)>>> =
+        (0..threads).map(|_| Mutex::new(None)).collect();
+    for c in chunks {
+        let reps = chunk_replicates(c, cfg.replicates);
+        let (start, count) = (reps.start, (reps.end - reps.start) as usize);
+        let chunk = &mut rows[..count * width];
         chunk.fill(f64::NAN);
-        let work = |(ws, state): &mut (Workspace, A), (i, row): (usize, &mut [f64])| {
+        let work = |i: usize, row: &mut [f64]| {
             let r = start + i as u64;
+            let slot = rayon::current_thread_index().unwrap_or(0) % threads;
+            // A slot is busy only if `analyse` itself waited on rayon and this
+            // thread stole another replicate meanwhile: that one gets fresh state.
+            let mut spare = None;
+            let mut guard = states[slot].try_lock().ok();
+            let (ws, state) = match guard.as_deref_mut() {
+                Some(held) => held.get_or_insert_with(|| (Workspace::new(), init())),
+                None => spare.insert((Workspace::new(), init())),
+            };
             let mut rng = replicate_rng(cfg.seed, r);
             match simulate_into(s, cfg.n, &mut rng, ws) {
                 Ok(()) => analyse(state, ws, row),
@@ -88,22 +159,22 @@ where
         if width == 0 {
             // Nothing to report per replicate, but the simulation still runs
             // (its errors still count).
-            (0..(end - start) as usize).into_par_iter().for_each_init(
-                || (Workspace::new(), init()),
-                |st, i| work(st, (i, &mut [])),
-            );
+            (0..count)
+                .into_par_iter()
+                .with_min_len(4)
+                .for_each(|i| work(i, &mut []));
         } else {
             chunk
                 .par_chunks_mut(width)
+                .with_min_len(4)
                 .enumerate()
-                .for_each_init(|| (Workspace::new(), init()), work);
+                .for_each(|(i, row)| work(i, row));
         }
         if let Some((_, e)) = failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            return Err(e);
+            return Err(e.into());
         }
-        sink(start, chunk);
-        progress(end - start);
-        start = end;
+        sink(c, chunk)?;
+        progress(count as u64);
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Aggregates over replicates: each estimate's sampling distribution beside the
 //! model's true value, with the Monte Carlo standard error of its mean.
 
+use crate::experiment::distribution::DistributionSummary;
+use crate::experiment::performance::Measure;
 use crate::sim::{Quantity, RunOutput};
 use serde::Serialize;
 
@@ -116,6 +118,37 @@ pub fn summarise(
             }
         })
         .collect()
+}
+
+/// A streamed column summary in the shape `summary.json` reports;
+/// `published` holds the paper's figures by column name.
+pub fn summary_of(d: &DistributionSummary, published: &[(String, f64)]) -> EstimateSummary {
+    let published_value = published
+        .iter()
+        .find(|(n, _)| n == &d.name)
+        .map(|(_, v)| *v);
+    // Percentiles keep their infinities here: "not reached" is above any figure.
+    let p = |m: Option<Measure>| m.map(|m| m.value).filter(|v| !v.is_nan());
+    let (lo, hi) = (p(d.p2_5), p(d.p97_5));
+    let inside = match (published_value, lo, hi) {
+        (Some(v), Some(lo), Some(hi)) => Some(lo <= v && v <= hi),
+        _ => None,
+    };
+    EstimateSummary {
+        name: d.name.clone(),
+        replicates: d.replicates as usize,
+        missing: d.missing as usize,
+        missing_means_not_reached: d.missing_means_not_reached,
+        mean: d.mean.map(|m| m.value),
+        sd: d.sd.map(|m| m.value),
+        mcse_mean: d.mean.map(|m| m.mcse).filter(|v| v.is_finite()),
+        p2_5: finite(lo),
+        p50: finite(p(d.p50)),
+        p97_5: finite(hi),
+        truth: d.truth,
+        published: published_value,
+        published_in_central_95: inside,
+    }
 }
 
 /// Whether a column is one a reader looks for first in the printed summary.
