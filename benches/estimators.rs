@@ -1,7 +1,7 @@
-//! Each estimator on n = 60, 300 and 3,000 (a two-group, lightly tied,
-//! 30%-censored sample with two covariates): the cost of one call on warm
-//! buffers, as the per-replicate path pays it. Figures go in
-//! docs/performance.md.
+//! Each estimator on n = 60, 154 (one arm of issue 7's W1 trial), 300 and
+//! 3,000 (a two-group, lightly tied, 30%-censored sample with two covariates):
+//! the cost of one call on warm buffers, as the per-replicate path pays it.
+//! Figures go in docs/performance.md.
 
 use cohortsim::analysis::parametric::{fit_exponential, fit_weibull};
 use cohortsim::analysis::proportion::clopper_pearson;
@@ -45,7 +45,7 @@ fn sample(n: usize) -> Sample {
 
 fn estimators(c: &mut Criterion) {
     let mut group = c.benchmark_group("estimator");
-    for n in [60usize, 300, 3000] {
+    for n in [60usize, 154, 300, 3000] {
         let s = sample(n);
         let mut km = KaplanMeier::new();
         group.bench_with_input(BenchmarkId::new("km_fit_median_ci", n), &s, |b, s| {
@@ -54,7 +54,24 @@ fn estimators(c: &mut Criterion) {
                 km.median(ConfType::Log, 0.95).estimate
             })
         });
+        group.bench_with_input(BenchmarkId::new("km_fit", n), &s, |b, s| {
+            b.iter(|| {
+                km.fit(&s.time, &s.event);
+                km.len()
+            })
+        });
         km.fit(&s.time, &s.event);
+        for (name, conf) in [
+            ("km_median_plain", ConfType::Plain),
+            ("km_median_log", ConfType::Log),
+            ("km_median_loglog", ConfType::LogLog),
+            ("km_median_logit", ConfType::Logit),
+            ("km_median_arcsin", ConfType::Arcsin),
+        ] {
+            group.bench_with_input(BenchmarkId::new(name, n), &s, |b, _| {
+                b.iter(|| km.median(conf, 0.95).lower)
+            });
+        }
         group.bench_with_input(BenchmarkId::new("km_landmark_12", n), &s, |b, _| {
             b.iter(|| km.survival_at(12.0, ConfType::LogLog, 0.95).map(|l| l.surv))
         });
@@ -88,6 +105,15 @@ fn estimators(c: &mut Criterion) {
                 })
             });
         }
+        // Arm only, as a trial's analysis fits it (W1: one dummy, Efron).
+        let arm_only: Vec<f64> = s.group.iter().map(|&g| f64::from(g)).collect();
+        group.bench_with_input(BenchmarkId::new("cox_efron_p1", n), &s, |b, s| {
+            b.iter(|| {
+                cox.fit(&s.time, &s.event, &arm_only, 1, None, Ties::Efron)
+                    .map(|f| f.loglik)
+                    .unwrap_or(0.0)
+            })
+        });
         group.bench_with_input(BenchmarkId::new("exponential_mle", n), &s, |b, s| {
             b.iter(|| {
                 fit_exponential(&s.time, &s.event)

@@ -850,6 +850,23 @@ fn coxfit_iter_p<const P: usize>(
     let mut loglik = 0.0;
     let mut denom = 0.0;
     let mut person = n;
+    // exp(zbeta) of the last two distinct linear predictors: with arm
+    // dummies (a trial's model) only a few values occur, and the same input
+    // gives the same exp, so this saves most exp calls and changes no bit.
+    let mut memo = [(f64::NAN, f64::NAN); 2];
+    let mut exp_memo = |z: f64| {
+        if z == memo[0].0 {
+            memo[0].1
+        } else if z == memo[1].0 {
+            memo.swap(0, 1);
+            memo[0].1
+        } else {
+            let e = z.exp();
+            memo[1] = memo[0];
+            memo[0] = (z, e);
+            e
+        }
+    };
     while person > 0 {
         if d.last[person - 1] {
             denom = 0.0;
@@ -865,7 +882,7 @@ fn coxfit_iter_p<const P: usize>(
             let xi = &d.x[i * p..(i + 1) * p];
             let zbeta: f64 = xi.iter().zip(beta).map(|(x, b)| x * b).sum();
             let wi = d.weight[i];
-            let risk = zbeta.exp() * wi;
+            let risk = exp_memo(zbeta) * wi;
             if !d.status[i] {
                 denom += risk;
                 for r in 0..p {

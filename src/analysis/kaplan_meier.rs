@@ -99,6 +99,8 @@ impl std::error::Error for WeightError {}
 /// cohort seen, refitting performs no heap allocation.
 #[derive(Debug, Clone, Default)]
 pub struct KaplanMeier {
+    /// (total-order key of the time, row) pairs, sorted: the fit's sort.
+    keys: Vec<(u64, u64)>,
     order: Vec<usize>,
     time: Vec<f64>,
     n_risk: Vec<usize>,
@@ -133,6 +135,17 @@ pub struct Landmark {
     pub upper: f64,
 }
 
+/// A u64 whose unsigned order is `f64::total_cmp`'s order of `t`.
+#[inline]
+fn total_key(t: f64) -> u64 {
+    let b = t.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
 impl KaplanMeier {
     /// An empty fit; buffers grow on first use.
     pub fn new() -> Self {
@@ -143,6 +156,7 @@ impl KaplanMeier {
     /// first `fit` does not allocate.
     pub fn with_capacity(n: usize) -> Self {
         KaplanMeier {
+            keys: Vec::with_capacity(n),
             order: Vec::with_capacity(n),
             time: Vec::with_capacity(n),
             n_risk: Vec::with_capacity(n),
@@ -173,6 +187,27 @@ impl KaplanMeier {
     pub fn fit_reverse(&mut self, time: &[f64], event: &[bool]) {
         let n = time.len().min(event.len());
         self.fit_with(&time[..n], |i| !event[i], |_| 1.0, KmVariance::Greenwood);
+    }
+
+    /// The reverse of an unweighted fit, as [`Self::fit_reverse`] on the
+    /// same data would give it, without sorting again: the rows (distinct
+    /// times) and numbers at risk are the same, events and censorings swap.
+    /// A weighted `forward` is refitted from nothing but its table would be
+    /// wrong, so it clears this fit instead.
+    pub fn reverse_of(&mut self, forward: &KaplanMeier) {
+        self.clear();
+        if forward.weighted {
+            return;
+        }
+        self.n = forward.n;
+        self.time.extend_from_slice(&forward.time);
+        self.n_risk.extend_from_slice(&forward.n_risk);
+        self.n_event.extend_from_slice(&forward.n_censor);
+        self.n_censor.extend_from_slice(&forward.n_event);
+        self.w_risk.extend_from_slice(&forward.w_risk);
+        self.w_event.extend_from_slice(&forward.w_censor);
+        self.w_censor.extend_from_slice(&forward.w_event);
+        self.curve();
     }
 
     /// Fits `survfit(Surv(time, event) ~ 1, weights = weights)` with
@@ -257,12 +292,17 @@ impl KaplanMeier {
         let n = time.len();
         self.n = n;
         self.variance = variance;
-        self.order.extend(0..n);
-        // total_cmp: never panics, and NaN (the caller's bug) just sorts last.
-        // (The order within tied times only affects the rounding of weight
-        // sums, so the faster unstable sort is kept.)
+        // Sorted by the IEEE total order of the time (never panics; NaN,
+        // the caller's bug, sorts last), as (key, index) pairs sorted
+        // directly rather than indices through the times. (The order within
+        // tied times only affects the rounding of weight sums, so an
+        // unstable sort is fine.)
+        self.keys.clear();
+        self.keys
+            .extend(time.iter().zip(0u64..).map(|(&t, i)| (total_key(t), i)));
+        self.keys.sort_unstable();
         self.order
-            .sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]));
+            .extend(self.keys.iter().map(|&(_, i)| i as usize));
 
         // Pass 1: one row per distinct time with its counts and weight sums.
         let mut pos = 0;
@@ -304,13 +344,20 @@ impl KaplanMeier {
             self.w_risk[k] = acc;
         }
 
-        // Pass 3: the curve. Same arithmetic as survfitkm.c: km *= (n - d) / n
-        // and the Greenwood sum v += d / (n (n - d)), only at times with an
-        // event of positive weight, so an unweighted surv matches R to the
-        // last ulp.
+        self.curve();
+        if variance == KmVariance::InfinitesimalJackknife {
+            self.ij_std_err(&is_event, &weight);
+        }
+    }
+
+    /// Pass 3 of a fit: the curve. Same arithmetic as survfitkm.c: km *=
+    /// (n - d) / n and the Greenwood sum v += d / (n (n - d)), only at times
+    /// with an event of positive weight, so an unweighted surv matches R to
+    /// the last ulp.
+    fn curve(&mut self) {
         let mut km = 1.0_f64;
         let mut greenwood = 0.0_f64;
-        for k in 0..m {
+        for k in 0..self.time.len() {
             let (nr, df) = (self.w_risk[k], self.w_event[k]);
             if self.n_event[k] > 0 && df > 0.0 {
                 km *= (nr - df) / nr;
@@ -318,9 +365,6 @@ impl KaplanMeier {
             }
             self.surv.push(km);
             self.std_err.push(greenwood.sqrt());
-        }
-        if variance == KmVariance::InfinitesimalJackknife {
-            self.ij_std_err(&is_event, &weight);
         }
     }
 

@@ -278,6 +278,36 @@ impl KaplanMeier {
         self.quantile(0.5, conf, level)
     }
 
+    /// The point estimate of `quantile(fit, p)` alone: the same value as
+    /// [`Self::quantile`]'s `estimate`, without evaluating the confidence
+    /// bands (a transform per row), for callers that report no CI.
+    pub fn quantile_estimate(&self, p: f64) -> Option<f64> {
+        if self.is_empty() || !(0.0..=1.0).contains(&p) {
+            return None;
+        }
+        let m = self.len();
+        let time = self.time();
+        let surv = self.surv();
+        let x = |k: usize| if k == 0 { 0.0 } else { time[k - 1] };
+        let y = |k: usize| {
+            if k == 0 {
+                RVal::Num(0.0)
+            } else {
+                RVal::Num(1.0 - surv[k - 1])
+            }
+        };
+        let mut est = FindQ::new(p);
+        for k in 0..=m {
+            est.push(k, y(k));
+        }
+        est.finish(m, x, y)
+    }
+
+    /// The median alone, `quantile(fit, 0.5)`'s estimate.
+    pub fn median_estimate(&self) -> Option<f64> {
+        self.quantile_estimate(0.5)
+    }
+
     /// Median with the symmetric interval `median +- z * se` that SPSS's
     /// Kaplan-Meier output (and papers analysed in SPSS) report.
     ///

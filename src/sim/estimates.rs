@@ -4,7 +4,7 @@
 
 use super::workspace::Workspace;
 use crate::analysis::proportion::clopper_pearson;
-use crate::analysis::{median_followup, CoxModel, KaplanMeier, LogRank, Weighting};
+use crate::analysis::{CoxModel, KaplanMeier, LogRank, Weighting};
 use crate::design::Endpoint;
 use crate::outcomes::response::duration_of_response;
 use crate::scenario::Scenario;
@@ -339,8 +339,12 @@ impl Analyser {
                     ws.arm_endpoint_into(a, Endpoint::Os, &mut self.time, &mut self.event);
                     self.os.fit(&self.time, &self.event);
                     os_events = self.event.iter().filter(|&&e| e).count();
-                    os_median = Some(self.os.median(plan.conf_type, plan.conf_level));
-                    followup = Some(median_followup(&self.time, &self.event, &mut self.followup));
+                    // Only the OS and follow-up medians' estimates are
+                    // reported, so their CI bands are never computed; the
+                    // reverse (follow-up) fit reuses the OS fit's sorted table.
+                    os_median = self.os.median_estimate();
+                    self.followup.reverse_of(&self.os);
+                    followup = self.followup.median_estimate();
                     ws.arm_endpoint_into(a, Endpoint::Pfs, &mut self.time, &mut self.event);
                     self.pfs.fit(&self.time, &self.event);
                     pfs_events = self.event.iter().filter(|&&e| e).count();
@@ -359,8 +363,8 @@ impl Analyser {
                 Quantity::PfsMedian => pfs_median.and_then(|q| q.estimate).unwrap_or(NA),
                 Quantity::PfsMedianLower => pfs_median.and_then(|q| q.lower).unwrap_or(NA),
                 Quantity::PfsMedianUpper => pfs_median.and_then(|q| q.upper).unwrap_or(NA),
-                Quantity::OsMedian => os_median.and_then(|q| q.estimate).unwrap_or(NA),
-                Quantity::FollowupMedian => followup.and_then(|q| q.estimate).unwrap_or(NA),
+                Quantity::OsMedian => os_median.unwrap_or(NA),
+                Quantity::FollowupMedian => followup.unwrap_or(NA),
                 Quantity::PfsAt(k) => landmark(&self.pfs, k).map(|l| l.surv).unwrap_or(NA),
                 Quantity::PfsAtLower(k) => landmark(&self.pfs, k).map(|l| l.lower).unwrap_or(NA),
                 Quantity::PfsAtUpper(k) => landmark(&self.pfs, k).map(|l| l.upper).unwrap_or(NA),
@@ -369,11 +373,7 @@ impl Analyser {
                 Quantity::OrrLower => self.orr_ci.0,
                 Quantity::OrrUpper => self.orr_ci.1,
                 Quantity::VgprOrBetter => self.vgpr as f64 / n.max(1) as f64,
-                Quantity::DorMedian => self
-                    .dor
-                    .median(plan.conf_type, plan.conf_level)
-                    .estimate
-                    .unwrap_or(NA),
+                Quantity::DorMedian => self.dor.median_estimate().unwrap_or(NA),
                 Quantity::AdverseEvent(j) => self
                     .ae_counts
                     .get(j)

@@ -37,6 +37,8 @@ pub struct Workspace {
     pub cutoff: Option<CutoffOutcome>,
     allocation_scratch: AllocationScratch,
     scratch: Vec<f64>,
+    /// Per arm, each transition's multiplier when it has no covariate terms.
+    constant_multipliers: Vec<[Option<f64>; 4]>,
 }
 
 impl Workspace {
@@ -145,8 +147,22 @@ pub fn simulate_into<R: Rng + ?Sized>(
     ws.progression.clear();
     ws.death.clear();
     ws.discontinuation.clear();
+    // A transition without covariate terms has the same multiplier,
+    // exp(offset), for every patient of the arm: computed once here.
+    ws.constant_multipliers.clear();
+    ws.constant_multipliers.extend(s.arms.iter().map(|arm| {
+        let e = &arm.effects;
+        [
+            &e.progression,
+            &e.death_before_progression,
+            &e.death_after_progression,
+            &e.discontinuation,
+        ]
+        .map(|lp| lp.terms.is_empty().then(|| lp.offset.exp()))
+    }));
     for i in 0..n {
-        let arm = &s.arms[ws.arm[i] as usize];
+        let a = ws.arm[i] as usize;
+        let arm = &s.arms[a];
         let e = &arm.effects;
         let link = match (&s.response, ws.response.get(i)) {
             (Some(spec), Some(&r)) => spec
@@ -155,11 +171,15 @@ pub fn simulate_into<R: Rng + ?Sized>(
                 .map_or(1.0, |l| l.progression_multiplier(r)),
             _ => 1.0,
         };
+        let [c_prog, c_before, c_after, c_disc] = ws.constant_multipliers[a];
+        let cohort = &ws.cohort;
         let m = Multipliers {
-            progression: e.progression.multiplier(&ws.cohort, i) * link,
-            death_before_progression: e.death_before_progression.multiplier(&ws.cohort, i),
-            death_after_progression: e.death_after_progression.multiplier(&ws.cohort, i),
-            discontinuation: e.discontinuation.multiplier(&ws.cohort, i),
+            progression: c_prog.unwrap_or_else(|| e.progression.multiplier(cohort, i)) * link,
+            death_before_progression: c_before
+                .unwrap_or_else(|| e.death_before_progression.multiplier(cohort, i)),
+            death_after_progression: c_after
+                .unwrap_or_else(|| e.death_after_progression.multiplier(cohort, i)),
+            discontinuation: c_disc.unwrap_or_else(|| e.discontinuation.multiplier(cohort, i)),
         };
         let t = arm.model.sample(&m, rng);
         ws.progression.push(t.progression);
