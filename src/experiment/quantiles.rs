@@ -125,7 +125,11 @@ impl View<'_> {
                     // of [k, k+1) keeps rounding from landing on k-1. Here
                     // 0 < k < m-1, so q stays strictly inside (0, 1).
                     let q = (k as f64 + 0.5) / (m - 1) as f64;
-                    s.quantile(q).ok().flatten()
+                    // A bin's representative value can lie outside the data
+                    // (all values equal: 154 read back as 153.7); the exact
+                    // extremes bound every order statistic.
+                    let (lo, hi) = (s.min()?, s.max()?);
+                    s.quantile(q).ok().flatten().map(|v| v.clamp(lo, hi))
                 }
             }
         }
@@ -638,6 +642,17 @@ mod serde_tests {
                 a.quantile_with_mcse(0.3).map(|m| m.value.to_bits()),
                 b.quantile_with_mcse(0.3).map(|m| m.value.to_bits())
             );
+        }
+    }
+
+    #[test]
+    fn a_constant_column_reads_back_exactly() {
+        let mut q = QuantileStore::sketch();
+        for _ in 0..1000 {
+            q.push(154.0);
+        }
+        for p in [0.025, 0.5, 0.975] {
+            assert_eq!(q.quantile_with_mcse(p).unwrap().value, 154.0);
         }
     }
 
