@@ -175,3 +175,51 @@ fn followup_uses_reverse_km_and_leaves_scratch_reusable() {
     assert_eq!(scratch.n_event().iter().sum::<usize>(), 3);
     assert_eq!(scratch.n_censor().iter().sum::<usize>(), 3);
 }
+
+/// Pseudo-random tied, censored data (a fixed LCG, no RNG dependency).
+fn tied_data(n: usize, seed: u64) -> (Vec<f64>, Vec<bool>) {
+    let mut x = seed;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as f64 / (1u64 << 31) as f64
+    };
+    (0..n)
+        .map(|_| ((next() * 40.0).round() / 2.0, next() < 0.7))
+        .unzip()
+}
+
+#[test]
+fn shortcuts_equal_the_full_fits_bit_for_bit() {
+    // The hot path reports OS and follow-up medians without CIs and takes the
+    // reverse (follow-up) fit from the OS fit's table: both must be exactly
+    // what the full computations give.
+    for (n, seed) in [(1, 1), (7, 2), (60, 3), (154, 4), (307, 5)] {
+        let (t, e) = tied_data(n, seed);
+        let km = fit(&t, &e);
+        for p in [0.25, 0.5, 0.75] {
+            for conf in [ConfType::Plain, ConfType::Log, ConfType::LogLog] {
+                assert_eq!(
+                    km.quantile_estimate(p).map(f64::to_bits),
+                    km.quantile(p, conf, 0.95).estimate.map(f64::to_bits),
+                    "n = {n}, p = {p}"
+                );
+            }
+        }
+        let mut reversed = KaplanMeier::new();
+        reversed.reverse_of(&km);
+        let mut direct = KaplanMeier::new();
+        direct.fit_reverse(&t, &e);
+        assert_eq!(reversed.time(), direct.time(), "n = {n}");
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(reversed.surv()), bits(direct.surv()), "n = {n}");
+        assert_eq!(
+            reversed.median_estimate().map(f64::to_bits),
+            median_followup(&t, &e, &mut KaplanMeier::new())
+                .estimate
+                .map(f64::to_bits),
+            "n = {n}"
+        );
+    }
+}

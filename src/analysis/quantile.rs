@@ -228,19 +228,15 @@ impl KaplanMeier {
         }
         let m = self.len();
         let time = self.time();
-        let surv = self.surv();
         let x = |k: usize| if k == 0 { 0.0 } else { time[k - 1] };
         let z = z_value(level);
 
         // Point 0 is findq's prepended (firstx = 0, y = 0).
-        let mut est = FindQ::new(p);
         let mut lo = FindQ::new(p);
         let mut hi = FindQ::new(p);
-        est.push(0, RVal::Num(0.0));
         lo.push(0, RVal::Num(0.0));
         hi.push(0, RVal::Num(0.0));
         for k in 1..=m {
-            est.push(k, RVal::Num(1.0 - surv[k - 1]));
             // R: lower quantile from 1 - lower band, upper from 1 - upper band.
             let iv = self.interval_at(k - 1, conf, z);
             lo.push(k, RVal::one_minus(iv.lower, iv.lower_na));
@@ -257,13 +253,7 @@ impl KaplanMeier {
                 RVal::one_minus(iv.lower, iv.lower_na)
             }
         };
-        let estimate = est.finish(m, x, |k| {
-            if k == 0 {
-                RVal::Num(0.0)
-            } else {
-                RVal::Num(1.0 - surv[k - 1])
-            }
-        });
+        let estimate = self.quantile_estimate(p);
         let lower = lo.finish(m, x, |k| band(k, false));
         let upper = hi.finish(m, x, |k| band(k, true));
         QuantileEstimate {

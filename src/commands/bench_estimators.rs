@@ -132,14 +132,10 @@ pub fn execute(
         benchmark(&mut exec, &s, &slots, &cfg, tau, &|k| bar.inc(k))
     })?;
     bar.finish_and_clear();
-    let partial = exec.finish(out_dir)?;
-    let Some(rows) = rows else {
-        let sh = args
-            .exec
-            .shard
-            .unwrap_or(crate::study::Shard { index: 1, count: 1 });
-        return Ok(workers::shard_written(sh, partial.as_deref()));
-    };
+    if let Some(text) = workers::finish_study(exec, out_dir)? {
+        return Ok(text);
+    }
+    let rows = rows.ok_or_else(|| Error::Simulation("the benchmark produced no rows".into()))?;
     let meta = BenchmarkMeta {
         cohortsim_version: env!("CARGO_PKG_VERSION"),
         scenario: s.meta.name.clone(),

@@ -213,9 +213,8 @@ pub fn execute(
         }
     })?;
     bar.finish_and_clear();
-    let partial = exec.finish(out_dir)?;
-    if let Some(sh) = args.exec.shard {
-        return Ok(workers::shard_written(sh, partial.as_deref()));
+    if let Some(text) = workers::finish_study(exec, out_dir)? {
+        return Ok(text);
     }
     let meta = PowerMeta {
         cohortsim_version: env!("CARGO_PKG_VERSION"),

@@ -148,9 +148,8 @@ pub fn execute(
         }
         concatenate(&rows_path, parts)?;
     }
-    let partial = exec.finish(out_dir)?;
-    if let Some(sh) = partial.as_ref().and(args.exec.shard) {
-        return Ok(workers::shard_written(sh, partial.as_deref()));
+    if let Some(text) = workers::finish_study(exec, out_dir)? {
+        return Ok(text);
     }
     let (Some((_, dists)), Some((_, methods))) = (summaries, truth) else {
         return Err(Error::Simulation("the run produced no summary".into()));

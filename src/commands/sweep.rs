@@ -133,9 +133,8 @@ pub fn execute(
         Ok((points, t))
     })?;
     bar.finish_and_clear();
-    let partial = exec.finish(out_dir)?;
-    if let Some(sh) = args.exec.shard {
-        return Ok(workers::shard_written(sh, partial.as_deref()));
+    if let Some(text) = workers::finish_study(exec, out_dir)? {
+        return Ok(text);
     }
     let points = points.unwrap_or_default();
     let meta = SweepMeta {

@@ -59,12 +59,15 @@ pub fn executor(
     Executor::new(header, &exec.options(), out_dir)
 }
 
-/// What a shard prints: where its partial aggregate went.
-pub fn shard_written(shard: Shard, partial: Option<&std::path::Path>) -> String {
-    format!(
-        "shard {shard}: wrote {}\ncombine the shards with `cohortsim merge`\n",
-        partial.map_or("nothing".into(), |p| p.display().to_string())
-    )
+/// Ends a command's study; for a shard, what it prints instead of outputs
+/// (where its partial aggregate went).
+pub fn finish_study(exec: Executor, out_dir: &std::path::Path) -> Result<Option<String>, Error> {
+    Ok(exec.finish(out_dir)?.map(|(shard, partial)| {
+        format!(
+            "shard {shard}: wrote {}\ncombine the shards with `cohortsim merge`\n",
+            partial.display()
+        )
+    }))
 }
 
 /// A rayon pool with `threads` workers (default: one per core).

@@ -70,10 +70,10 @@ pub fn sweep(
             seed: cfg.seed,
             n,
         };
-        let values: Vec<&str> = variations
+        let values: Vec<String> = variations
             .iter()
             .zip(idx)
-            .map(|(v, &i)| v.values[i].as_str())
+            .map(|(v, &i)| v.values[i].clone())
             .collect();
         let label = format!("grid/{} {}", g + 1, values.join(","));
         let truth = if cfg.truth && exec.computes_outputs() {
@@ -97,11 +97,7 @@ pub fn sweep(
             continue;
         };
         points.push(GridPoint {
-            values: variations
-                .iter()
-                .zip(idx)
-                .map(|(v, &i)| v.values[i].clone())
-                .collect(),
+            values,
             n,
             columns,
             estimates,

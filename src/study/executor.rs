@@ -239,13 +239,10 @@ impl Executor {
             blocks,
         };
         let position = self.done.len();
+        let shard = self.shard();
         let mut tree = ChunkTree::<T>::new();
         if let Some(r) = self.resumed.get(position) {
-            if r.label != label
-                || r.replicates != cfg.replicates
-                || r.n != cfg.n
-                || r.chunks != (range.start, range.end)
-            {
+            if !r.is_unit(label, cfg.replicates, cfg.n) || r.chunks != (range.start, range.end) {
                 return Err(Error::Usage(format!(
                     "--resume: the checkpoint's unit {} is `{}` ({} replicates of n = {}), this run's is `{label}` ({} replicates of n = {}); run without --resume to start again",
                     position + 1, r.label, r.replicates, r.n, cfg.replicates, cfg.n
@@ -261,7 +258,6 @@ impl Executor {
         progress(skipped.end - skipped.start);
         let Executor {
             header,
-            mode,
             checkpoint,
             every,
             last_save,
@@ -290,10 +286,7 @@ impl Executor {
                         units.push(record(to_blocks(&tree)?));
                         let file = PartialFile {
                             header: header.clone(),
-                            shard: match mode {
-                                Mode::Shard(s) => Some(*s),
-                                _ => None,
-                            },
+                            shard,
                             complete: false,
                             rows_bytes,
                             units,
@@ -307,7 +300,7 @@ impl Executor {
             progress,
         )?;
         // A whole run without checkpoints never needs its blocks written.
-        let keep = self.checkpoint.is_some() || matches!(self.mode, Mode::Shard(_));
+        let keep = self.checkpoint.is_some() || shard.is_some();
         self.done
             .push(record(if keep { to_blocks(&tree)? } else { Vec::new() }));
         match self.mode {
@@ -346,7 +339,7 @@ impl Executor {
                     p.units.len()
                 ))
             })?;
-            if u.label != label || u.replicates != cfg.replicates || u.n != cfg.n {
+            if !u.is_unit(label, cfg.replicates, cfg.n) {
                 return Err(Error::Usage(format!(
                     "{}: unit {} is `{}` ({} replicates of n = {}), the study's is `{label}` ({} replicates of n = {})",
                     path.display(), position + 1, u.label, u.replicates, u.n, cfg.replicates, cfg.n
@@ -406,9 +399,10 @@ impl Executor {
     }
 
     /// Ends the study: a shard writes `partial-K-of-N.json` into `out_dir`
-    /// (returned); a merge checks that no shard holds units the study did
-    /// not ask for; the checkpoint, no longer needed, is removed.
-    pub fn finish(self, out_dir: &Path) -> Result<Option<PathBuf>, Error> {
+    /// (returned with its shard: the command's outputs are then the merge's
+    /// job); a merge checks that no shard holds units the study did not ask
+    /// for; the checkpoint, no longer needed, is removed.
+    pub fn finish(self, out_dir: &Path) -> Result<Option<(Shard, PathBuf)>, Error> {
         let written = match &self.mode {
             Mode::Shard(s) => {
                 let path = out_dir.join(format!("partial-{}.json", s.tag()));
@@ -420,7 +414,7 @@ impl Executor {
                     units: self.done.clone(),
                 };
                 partial::write(&path, &file)?;
-                Some(path)
+                Some((*s, path))
             }
             Mode::Merge(shards) => {
                 for (path, p) in shards {

@@ -94,6 +94,13 @@ pub struct UnitRecord {
     pub blocks: Vec<Block<Box<RawValue>>>,
 }
 
+impl UnitRecord {
+    /// Whether this record is of unit `label` with these replicates and n.
+    pub fn is_unit(&self, label: &str, replicates: u64, n: usize) -> bool {
+        self.label == label && self.replicates == replicates && self.n == n
+    }
+}
+
 /// A shard's result or a checkpoint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PartialFile {

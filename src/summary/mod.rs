@@ -54,6 +54,22 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
     Some(a + (h - lo as f64) * (b - a))
 }
 
+/// The paper's figure for column `name`, and whether it lies within the
+/// simulated central 95% `lo..=hi` (an infinite end counts as "not reached").
+fn published_against(
+    published: &[(String, f64)],
+    name: &str,
+    lo: Option<f64>,
+    hi: Option<f64>,
+) -> (Option<f64>, Option<bool>) {
+    let value = published.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+    let inside = match (value, lo, hi) {
+        (Some(v), Some(lo), Some(hi)) => Some(lo <= v && v <= hi),
+        _ => None,
+    };
+    (value, inside)
+}
+
 fn finite(x: Option<f64>) -> Option<f64> {
     x.filter(|v| v.is_finite())
 }
@@ -91,16 +107,9 @@ pub fn summarise(
                 present.clone()
             };
             sorted.sort_by(|a, b| a.total_cmp(b));
-            let published_value = published
-                .iter()
-                .find(|(n, _)| n == &col.name)
-                .map(|(_, v)| *v);
             let lo = quantile_sorted(&sorted, 0.025);
             let hi = quantile_sorted(&sorted, 0.975);
-            let inside = match (published_value, lo, hi) {
-                (Some(v), Some(lo), Some(hi)) => Some(lo <= v && v <= hi),
-                _ => None,
-            };
+            let (published_value, inside) = published_against(published, &col.name, lo, hi);
             EstimateSummary {
                 published: published_value,
                 published_in_central_95: inside,
@@ -123,17 +132,10 @@ pub fn summarise(
 /// A streamed column summary in the shape `summary.json` reports;
 /// `published` holds the paper's figures by column name.
 pub fn summary_of(d: &DistributionSummary, published: &[(String, f64)]) -> EstimateSummary {
-    let published_value = published
-        .iter()
-        .find(|(n, _)| n == &d.name)
-        .map(|(_, v)| *v);
     // Percentiles keep their infinities here: "not reached" is above any figure.
     let p = |m: Option<Measure>| m.map(|m| m.value).filter(|v| !v.is_nan());
     let (lo, hi) = (p(d.p2_5), p(d.p97_5));
-    let inside = match (published_value, lo, hi) {
-        (Some(v), Some(lo), Some(hi)) => Some(lo <= v && v <= hi),
-        _ => None,
-    };
+    let (published_value, inside) = published_against(published, &d.name, lo, hi);
     EstimateSummary {
         name: d.name.clone(),
         replicates: d.replicates as usize,
