@@ -56,3 +56,43 @@ fn true_pfs_medians_are_11_5_and_6_5() {
         );
     }
 }
+
+/// W1 analyses PFS only (`analysis.os` and `analysis.followup` off): no OS or
+/// follow-up columns, and the PFS columns are bit for bit those of the same
+/// study with them on (the switches skip fits; the simulation is unchanged).
+#[test]
+fn pfs_only_switches_drop_columns_and_change_no_pfs_value() {
+    use cohortsim::sim::Analyser;
+    let pfs_only = w1();
+    let mut full = w1();
+    full.analysis.os = true;
+    full.analysis.followup = true;
+    let (cols_pfs, cols_full) = (columns(&pfs_only), columns(&full));
+    assert!(cols_pfs
+        .iter()
+        .all(|c| !c.name.contains("os_") && !c.name.contains("followup")));
+    assert_eq!(cols_full.len(), cols_pfs.len() + 2 * 3);
+    let (mut ws, mut an) = (Workspace::new(), Analyser::new());
+    let mut row_pfs = vec![0.0; cols_pfs.len()];
+    let mut row_full = vec![0.0; cols_full.len()];
+    for r in 0..50 {
+        simulate_into(&pfs_only, pfs_only.n, &mut replicate_rng(3, r), &mut ws).unwrap();
+        an.analyse(&pfs_only, &ws, &cols_pfs, &mut row_pfs);
+        simulate_into(&full, full.n, &mut replicate_rng(3, r), &mut ws).unwrap();
+        an.analyse(&full, &ws, &cols_full, &mut row_full);
+        for (c, v) in cols_pfs.iter().zip(&row_pfs) {
+            let k = cols_full.iter().position(|f| f.name == c.name).unwrap();
+            assert_eq!(
+                v.to_bits(),
+                row_full[k].to_bits(),
+                "replicate {r}, {}",
+                c.name
+            );
+        }
+        let median = cols_full
+            .iter()
+            .position(|c| c.name == "control.os_median")
+            .unwrap();
+        assert!(row_full[median].is_nan() || row_full[median] > 0.0);
+    }
+}

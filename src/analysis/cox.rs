@@ -62,6 +62,7 @@
 mod robust;
 
 use super::linalg::{chol_invert, chol_solve, cholesky};
+use super::log_product::LogProduct;
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 use std::fmt;
 
@@ -257,6 +258,9 @@ struct Sorted {
     weight: Vec<f64>,
     last: Vec<bool>,
     x: Vec<f64>,
+    /// Every weight is 1, so each event's `ln(denominator)` can go into one
+    /// [`LogProduct`] (a weighted event's is scaled by its weight).
+    unit_weights: bool,
 }
 
 /// Reusable Cox model fitter; see the module documentation.
@@ -516,6 +520,8 @@ impl CoxModel {
             d.last.push(last);
             d.x.extend_from_slice(&x[i * p..(i + 1) * p]);
         }
+
+        d.unit_weights = d.weight.iter().all(|&w| w == 1.0);
 
         // ---- centre and scale (coxfit6 doscale; coxph nocenter = -1,0,1) ----
         // Weighted means and scale, as coxfit6; with unit weights `nf` (the
@@ -810,18 +816,28 @@ impl CoxModel {
 /// Mirrors coxfit6_iter: walk backwards in time, add each tied set, then
 /// the Breslow or Efron correction for its deaths.
 fn coxfit_iter(d: &Sorted, p: usize, efron: bool, beta: &[f64], w: &mut IterWork) -> f64 {
-    // monomorphised for small p so the inner loops are unrolled
-    match p {
-        1 => coxfit_iter_p::<1>(d, p, efron, beta, w),
-        2 => coxfit_iter_p::<2>(d, p, efron, beta, w),
-        3 => coxfit_iter_p::<3>(d, p, efron, beta, w),
-        4 => coxfit_iter_p::<4>(d, p, efron, beta, w),
-        _ => coxfit_iter_p::<0>(d, p, efron, beta, w),
+    // Monomorphised for small p so the inner loops are unrolled, and for
+    // unit weights: LLVM treats `ln` as free of side effects and computes it
+    // ahead of a runtime branch, so the weighted path's `ln` per event would
+    // still be paid on the unit-weight path.
+    match (p, d.unit_weights) {
+        (1, true) => coxfit_iter_p::<1, true>(d, p, efron, beta, w),
+        (2, true) => coxfit_iter_p::<2, true>(d, p, efron, beta, w),
+        (3, true) => coxfit_iter_p::<3, true>(d, p, efron, beta, w),
+        (4, true) => coxfit_iter_p::<4, true>(d, p, efron, beta, w),
+        (_, true) => coxfit_iter_p::<0, true>(d, p, efron, beta, w),
+        (1, false) => coxfit_iter_p::<1, false>(d, p, efron, beta, w),
+        (2, false) => coxfit_iter_p::<2, false>(d, p, efron, beta, w),
+        (_, false) => coxfit_iter_p::<0, false>(d, p, efron, beta, w),
     }
 }
 
+/// Largest compile-time p whose sums [`coxfit_iter_p`] keeps in locals.
+const LOCAL_P: usize = 4;
+
 /// `P > 0`: compile-time dimension (must equal `p_dyn`); `P == 0`: dynamic.
-fn coxfit_iter_p<const P: usize>(
+/// `UNIT`: every weight is 1 (the events' logarithms go into a [`LogProduct`]).
+fn coxfit_iter_p<const P: usize, const UNIT: bool>(
     d: &Sorted,
     p_dyn: usize,
     efron: bool,
@@ -830,6 +846,30 @@ fn coxfit_iter_p<const P: usize>(
 ) -> f64 {
     let p = if P == 0 { p_dyn } else { P };
     let beta = &beta[..p];
+    // With p known at compile time the sums live in local arrays, which the
+    // compiler keeps in registers; through `w`'s slices every update of
+    // every row would be a store to memory.
+    if P > 0 && P <= LOCAL_P {
+        let mut l = [[0.0_f64; LOCAL_P * LOCAL_P]; 6];
+        let [u, a, a2, imat, cmat, cmat2] = &mut l;
+        let loglik = coxfit_sums::<P, UNIT>(
+            d,
+            p,
+            efron,
+            beta,
+            Sums {
+                u: &mut u[..p],
+                a: &mut a[..p],
+                a2: &mut a2[..p],
+                imat: &mut imat[..p * p],
+                cmat: &mut cmat[..p * p],
+                cmat2: &mut cmat2[..p * p],
+            },
+        );
+        w.u[..p].copy_from_slice(&u[..p]);
+        w.imat[..p * p].copy_from_slice(&imat[..p * p]);
+        return loglik;
+    }
     let IterWork {
         u,
         a,
@@ -838,8 +878,50 @@ fn coxfit_iter_p<const P: usize>(
         cmat,
         cmat2,
     } = w;
-    let (u, a, a2) = (&mut u[..p], &mut a[..p], &mut a2[..p]);
-    let (imat, cmat, cmat2) = (&mut imat[..p * p], &mut cmat[..p * p], &mut cmat2[..p * p]);
+    coxfit_sums::<P, UNIT>(
+        d,
+        p,
+        efron,
+        beta,
+        Sums {
+            u: &mut u[..p],
+            a: &mut a[..p],
+            a2: &mut a2[..p],
+            imat: &mut imat[..p * p],
+            cmat: &mut cmat[..p * p],
+            cmat2: &mut cmat2[..p * p],
+        },
+    )
+}
+
+/// The running sums of one likelihood evaluation.
+struct Sums<'a> {
+    u: &'a mut [f64],
+    a: &'a mut [f64],
+    a2: &'a mut [f64],
+    imat: &'a mut [f64],
+    cmat: &'a mut [f64],
+    cmat2: &'a mut [f64],
+}
+
+/// The body of [`coxfit_iter_p`] on whichever buffers it chose.
+fn coxfit_sums<const P: usize, const UNIT: bool>(
+    d: &Sorted,
+    p: usize,
+    efron: bool,
+    beta: &[f64],
+    sums: Sums,
+) -> f64 {
+    let p = if P == 0 { p } else { P };
+    let beta = &beta[..p];
+    let Sums {
+        u,
+        a,
+        a2,
+        imat,
+        cmat,
+        cmat2,
+    } = sums;
     u.fill(0.0);
     a2.fill(0.0);
     imat.fill(0.0);
@@ -848,6 +930,8 @@ fn coxfit_iter_p<const P: usize>(
     cmat.fill(0.0);
     let n = d.time.len();
     let mut loglik = 0.0;
+    // The events' ln(denominator) terms when every weight is 1.
+    let mut log_denoms = LogProduct::new();
     let mut denom = 0.0;
     let mut person = n;
     // exp(zbeta) of the last two distinct linear predictors: with arm
@@ -912,7 +996,11 @@ fn coxfit_iter_p<const P: usize>(
         if ndead > 0 {
             if !efron || ndead == 1 {
                 denom += denom2;
-                loglik -= deadwt * denom.ln();
+                if UNIT {
+                    log_denoms.push_times(denom, ndead);
+                } else {
+                    loglik -= deadwt * denom.ln();
+                }
                 let inv = 1.0 / denom;
                 for r in 0..p {
                     a[r] += a2[r];
@@ -930,7 +1018,11 @@ fn coxfit_iter_p<const P: usize>(
                 let wtave = deadwt / nd;
                 for _ in 0..ndead {
                     denom += denom2 / nd;
-                    loglik -= wtave * denom.ln();
+                    if UNIT {
+                        log_denoms.push(denom);
+                    } else {
+                        loglik -= wtave * denom.ln();
+                    }
                     let inv = 1.0 / denom;
                     for r in 0..p {
                         a[r] += a2[r] / nd;
@@ -952,5 +1044,5 @@ fn coxfit_iter_p<const P: usize>(
             imat[c * p + r] = imat[r * p + c];
         }
     }
-    loglik
+    loglik - log_denoms.ln()
 }

@@ -31,6 +31,7 @@
 use std::fmt;
 
 use super::confidence::{interval_z, interval_z_surv_se, z_value, ConfType, RInterval};
+use super::time_key::total_key;
 
 /// Variance estimator behind a curve's `std_err` and pointwise intervals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,17 +134,6 @@ pub struct Landmark {
     /// Pointwise bounds; NaN where R reports NA (e.g. once the curve hits 0).
     pub lower: f64,
     pub upper: f64,
-}
-
-/// A u64 whose unsigned order is `f64::total_cmp`'s order of `t`.
-#[inline]
-fn total_key(t: f64) -> u64 {
-    let b = t.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
 }
 
 impl KaplanMeier {

@@ -11,6 +11,7 @@ pub mod cox;
 pub mod followup;
 pub mod kaplan_meier;
 pub mod linalg;
+pub mod log_product;
 pub mod logrank;
 pub mod maic;
 pub mod one_sample_logrank;
@@ -18,6 +19,7 @@ pub mod parametric;
 pub mod proportion;
 pub mod quantile;
 pub mod rmst;
+pub mod time_key;
 
 pub use confidence::{
     pointwise_interval, pointwise_interval_surv_se, z_value, ConfType, ParseConfTypeError,

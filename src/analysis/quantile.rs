@@ -5,7 +5,7 @@
 //! are compared with published R output. [`KaplanMeier::median_symmetric`]
 //! gives the "median +- z SE" interval that SPSS-style reports quote.
 
-use super::confidence::{z_value, ConfType, RInterval};
+use super::confidence::{interval_z, z_value, ConfType, RInterval};
 use super::kaplan_meier::KaplanMeier;
 
 /// `quantile.survfit`'s default `tolerance = sqrt(.Machine$double.eps)`.
@@ -153,6 +153,19 @@ impl FindQ {
     /// only re-evaluated for the rare non-monotone band, to find the last
     /// de-duplicated value.
     fn finish(self, m: usize, x: impl Fn(usize) -> f64, y: impl Fn(usize) -> RVal) -> Option<f64> {
+        self.finish_with(m, x, y, true)
+    }
+
+    /// As [`Self::finish`]; `last_rule = false` leaves out the last-point
+    /// rule, for a pass that skipped points and has shown that no point's
+    /// value is within the tolerance of `p` (so the rule cannot apply).
+    fn finish_with(
+        self,
+        m: usize,
+        x: impl Fn(usize) -> f64,
+        y: impl Fn(usize) -> RVal,
+        last_rule: bool,
+    ) -> Option<f64> {
         let p = self.p;
         if self.max_y < p {
             return None;
@@ -173,6 +186,9 @@ impl FindQ {
         };
         if p == 0.0 {
             quant = Some(x(0));
+        }
+        if !last_rule {
+            return quant;
         }
         let last = if self.monotone {
             let mut last = (self.top_pos, RVal::Num(self.top));
@@ -226,10 +242,22 @@ impl KaplanMeier {
         if self.is_empty() || !(0.0..=1.0).contains(&p) {
             return QuantileEstimate::default();
         }
+        let z = z_value(level);
+        if let Some(q) = self.quantile_pruned(p, conf, z) {
+            return q;
+        }
+        self.quantile_full(p, conf, z)
+    }
+
+    /// [`Self::quantile`] evaluating the bands at every point: the
+    /// reference the pruned pass is tested against, and its fallback.
+    pub(crate) fn quantile_full(&self, p: f64, conf: ConfType, z: f64) -> QuantileEstimate {
+        if self.is_empty() || !(0.0..=1.0).contains(&p) {
+            return QuantileEstimate::default();
+        }
         let m = self.len();
         let time = self.time();
         let x = |k: usize| if k == 0 { 0.0 } else { time[k - 1] };
-        let z = z_value(level);
 
         // Point 0 is findq's prepended (firstx = 0, y = 0).
         let mut lo = FindQ::new(p);
@@ -261,6 +289,118 @@ impl KaplanMeier {
             lower,
             upper,
         }
+    }
+
+    /// The confidence limits of `quantile(fit, p)` evaluating the bands only
+    /// where they can decide the answer; `None` when this pass cannot vouch
+    /// for its result (then the full pass runs).
+    ///
+    /// Each band is a transform per row (two logarithms and four
+    /// exponentials for log-log), and reanalysing a simulated trial spent
+    /// most of its Kaplan-Meier time on them. Three facts prune the work
+    /// without changing any result:
+    ///
+    /// * a row whose survival and standard error equal the previous row's (a
+    ///   censoring-only time) has the same bands, so they are reused;
+    /// * the lower band lies below the curve and the upper band above it
+    ///   (for every `conf.type`, up to rounding, which `SLACK` covers). So
+    ///   `1 - lower >= 1 - S`: once `1 - S` exceeds the best candidates
+    ///   found and `p + tol`, no later row of the lower limit's search can
+    ///   win or sit within `tol` of `p`. And `1 - upper <= 1 - S`: while
+    ///   `1 - S < p - tol` a row cannot be a candidate of the upper limit's
+    ///   search, nor sit near `p`;
+    /// * the upper band rises with both S and the standard error, so over a
+    ///   block of rows (S not increasing, Greenwood's standard error not
+    ///   decreasing) it is at most its value at the block's first S and last
+    ///   standard error: one evaluation rules out a whole block of the upper
+    ///   limit's search once candidates are found.
+    ///
+    /// findq's last-point rule only applies when some value lies within
+    /// `tol` of `p`; the pass returns `None` if an evaluated one does, and
+    /// pruned rows provably do not.
+    fn quantile_pruned(&self, p: f64, conf: ConfType, z: f64) -> Option<QuantileEstimate> {
+        /// Rounding of the band transforms (a few ulps) and of `1 - S`.
+        const SLACK: f64 = 1e-12;
+        /// Rows ruled out together in the upper limit's search.
+        const BLOCK: usize = 16;
+        let tol = QUANTILE_TOLERANCE;
+        let usable = (2.0 * tol..=1.0 - 2.0 * tol).contains(&p) && z > 0.0;
+        if self.is_empty() || !usable {
+            return None;
+        }
+        let m = self.len();
+        let (time, surv, se) = (self.time(), self.surv(), self.std_err());
+        let x = |k: usize| if k == 0 { 0.0 } else { time[k - 1] };
+        let mut memo: Option<(u64, u64, RInterval)> = None;
+        let mut near = false;
+        let mut eval = |k: usize| -> RInterval {
+            let key = (surv[k - 1].to_bits(), se[k - 1].to_bits());
+            match memo {
+                Some((a, b, iv)) if (a, b) == key => iv,
+                _ => {
+                    let iv = self.interval_at(k - 1, conf, z);
+                    memo = Some((key.0, key.1, iv));
+                    iv
+                }
+            }
+        };
+        let is_near = |y: RVal| matches!(y, RVal::Num(v) if (v - p).abs() < tol);
+        // The value a later row must reach before it can matter to `f`.
+        let settled = |f: &FindQ| match (f.best_hi, f.best_lo) {
+            (Some((hi, _)), Some((lo, _))) => Some((hi - tol).max(lo + tol).max(p + tol)),
+            _ => None,
+        };
+
+        // Lower limit: from the start until the curve has passed the best
+        // candidates.
+        let mut lo = FindQ::new(p);
+        lo.push(0, RVal::Num(0.0));
+        for k in 1..=m {
+            if settled(&lo).is_some_and(|v| 1.0 - surv[k - 1] - SLACK >= v) {
+                break;
+            }
+            let iv = eval(k);
+            let y = RVal::one_minus(iv.lower, iv.lower_na);
+            near |= is_near(y);
+            lo.push(k, y);
+        }
+
+        // Upper limit: from where the curve is near p, block by block once
+        // candidates are found.
+        let mut hi = FindQ::new(p);
+        hi.push(0, RVal::Num(0.0));
+        let greenwood = self.variance().log_scale();
+        let mut k = 1;
+        while k <= m {
+            if 1.0 - surv[k - 1] + SLACK < p - tol {
+                k += 1;
+                continue;
+            }
+            if greenwood {
+                if let Some(v) = settled(&hi) {
+                    let end = (k + BLOCK - 1).min(m);
+                    let bound = interval_z(surv[k - 1], se[end - 1], conf, z);
+                    if !bound.upper_na && 1.0 - bound.upper - SLACK >= v {
+                        k = end + 1;
+                        continue;
+                    }
+                }
+            }
+            let iv = eval(k);
+            let y = RVal::one_minus(iv.upper, iv.upper_na);
+            near |= is_near(y);
+            hi.push(k, y);
+            k += 1;
+        }
+        if near {
+            return None;
+        }
+        let unused = |_: usize| RVal::Na;
+        Some(QuantileEstimate {
+            estimate: self.quantile_estimate(p),
+            lower: lo.finish_with(m, x, unused, false),
+            upper: hi.finish_with(m, x, unused, false),
+        })
     }
 
     /// Median survival with CI, `quantile(fit, 0.5)`.
@@ -428,5 +568,71 @@ mod tests {
                 assert_eq!(findq(y, p), want, "y = {y:?}, p = {p}");
             }
         }
+    }
+
+    /// The pruned pass must give exactly what evaluating every row gives:
+    /// many random curves (ties, heavy and light censoring, tiny and large
+    /// n, case weights whole and fractional), every conf type, levels and
+    /// probabilities, compared bit for bit. The pruned pass's share of
+    /// fallbacks is checked too, so it is known to do its job.
+    #[test]
+    fn pruned_pass_equals_the_full_pass() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut km = KaplanMeier::new();
+        let (mut cases, mut pruned) = (0usize, 0usize);
+        for round in 0..3000 {
+            let n = match round % 5 {
+                0 => rng.gen_range(1..8),
+                1 => rng.gen_range(8..40),
+                _ => rng.gen_range(40..320),
+            };
+            let censor = [0.0, 0.2, 0.5, 0.8][round % 4];
+            let grid = [0.0, 0.5, 1.0][round % 3];
+            let time: Vec<f64> = (0..n)
+                .map(|_| {
+                    let t: f64 = -rng.gen::<f64>().ln() * 10.0;
+                    if grid > 0.0 {
+                        (t / grid).ceil() * grid
+                    } else {
+                        t
+                    }
+                })
+                .collect();
+            let event: Vec<bool> = (0..n).map(|_| rng.gen::<f64>() >= censor).collect();
+            match round % 7 {
+                5 => {
+                    let w: Vec<f64> = (0..n).map(|_| rng.gen_range(1..4) as f64).collect();
+                    km.fit_weighted(&time, &event, &w).unwrap();
+                }
+                6 => {
+                    let w: Vec<f64> = (0..n).map(|_| rng.gen_range(0.2..3.0)).collect();
+                    km.fit_weighted(&time, &event, &w).unwrap();
+                }
+                _ => km.fit(&time, &event),
+            }
+            for conf in ConfType::ALL {
+                for level in [0.8, 0.95, 0.99] {
+                    for p in [0.1, 0.25, 0.5, 0.75, 0.9] {
+                        let z = z_value(level);
+                        let full = km.quantile_full(p, conf, z);
+                        let fast = km.quantile(p, conf, level);
+                        let bits = |q: QuantileEstimate| {
+                            [q.estimate, q.lower, q.upper].map(|v| v.map(f64::to_bits))
+                        };
+                        assert_eq!(
+                            bits(fast),
+                            bits(full),
+                            "round {round}, n {n}, {conf}, level {level}, p {p}"
+                        );
+                        cases += 1;
+                        pruned += km.quantile_pruned(p, conf, z).is_some() as usize;
+                    }
+                }
+            }
+        }
+        // Nearly every case takes the pruned pass (the fallback is for
+        // values within 1.5e-8 of p, which grid times make common).
+        assert!(pruned * 10 >= cases * 8, "{pruned} of {cases}");
     }
 }

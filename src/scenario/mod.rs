@@ -64,6 +64,10 @@ pub struct AnalysisPlan {
     /// The arm other arms are compared with (hazard ratios, log-rank).
     pub control: usize,
     pub ties: crate::analysis::Ties,
+    /// Whether each replicate reports OS (events, median, landmarks) and the
+    /// median follow-up: a PFS-only study skips both fits.
+    pub os: bool,
+    pub followup: bool,
 }
 
 /// A validated scenario: everything the simulator needs, in months since the

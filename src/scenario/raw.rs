@@ -319,6 +319,12 @@ pub struct RawAnalysis {
     /// Cox model ties: "efron" (default) or "breslow".
     #[serde(default)]
     pub ties: Option<String>,
+    /// Report OS per replicate (default true).
+    #[serde(default)]
+    pub os: Option<bool>,
+    /// Report the median follow-up (reverse Kaplan-Meier; default true).
+    #[serde(default)]
+    pub followup: Option<bool>,
 }
 
 /// Best response: the reference patient's distribution over CR, VGPR, PR, MR,

@@ -4,10 +4,12 @@
 
 use super::workspace::Workspace;
 use crate::analysis::proportion::clopper_pearson;
+use crate::analysis::time_key::total_key;
 use crate::analysis::{CoxModel, KaplanMeier, LogRank, Weighting};
 use crate::design::Endpoint;
 use crate::outcomes::response::duration_of_response;
 use crate::scenario::Scenario;
+use std::collections::HashMap;
 
 /// The quantity behind a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,12 +109,16 @@ pub fn columns(s: &Scenario) -> Vec<Column> {
             push(format!("pfs_at_{m}_lower"), Quantity::PfsAtLower(k));
             push(format!("pfs_at_{m}_upper"), Quantity::PfsAtUpper(k));
         }
-        push("os_events".into(), Quantity::OsEvents);
-        push("os_median".into(), Quantity::OsMedian);
-        for (k, &t) in s.analysis.landmarks.iter().enumerate() {
-            push(format!("os_at_{}", month_label(t)), Quantity::OsAt(k));
+        if s.analysis.os {
+            push("os_events".into(), Quantity::OsEvents);
+            push("os_median".into(), Quantity::OsMedian);
+            for (k, &t) in s.analysis.landmarks.iter().enumerate() {
+                push(format!("os_at_{}", month_label(t)), Quantity::OsAt(k));
+            }
         }
-        push("followup_median".into(), Quantity::FollowupMedian);
+        if s.analysis.followup {
+            push("followup_median".into(), Quantity::FollowupMedian);
+        }
         if s.response.is_some() {
             push("orr".into(), Quantity::Orr);
             push("orr_lower".into(), Quantity::OrrLower);
@@ -212,10 +218,21 @@ pub struct Analyser {
     vgpr: usize,
     ae_counts: Vec<usize>,
     orr_ci: (f64, f64),
+    /// Clopper-Pearson intervals already computed, by (responders, patients,
+    /// level bits): each is two beta-quantile root searches, and a trial of
+    /// fixed size only ever asks for a few dozen distinct ones.
+    orr_cache: HashMap<(u64, u64, u64), (f64, f64)>,
     deaths_progression: usize,
     deaths_other: usize,
-    /// Between-arm comparisons: arm codes, the Cox design matrix, results.
-    group: Vec<u32>,
+    /// The cohort's PFS sorted by time once per replicate, as (time key,
+    /// patient), and its times, events and arms in that order: every PFS
+    /// estimator (per-arm Kaplan-Meier, log-rank, Cox) gets sorted input, on
+    /// which its own sort is one linear pass.
+    pfs_order: Vec<(u64, u32)>,
+    pfs_time: Vec<f64>,
+    pfs_event: Vec<bool>,
+    pfs_arm: Vec<u32>,
+    /// The Cox design matrix (a dummy per non-control arm) and the results.
     x: Vec<f64>,
     logrank: LogRank,
     cox: CoxModel,
@@ -232,18 +249,50 @@ impl Analyser {
         Self::default()
     }
 
+    /// Sorts the cohort's observed PFS by time (ties by patient, so each
+    /// estimator's order within ties is the one it would choose itself).
+    fn sort_pfs(&mut self, ws: &Workspace) {
+        let o = &ws.observed;
+        self.pfs_order.clear();
+        self.pfs_order.extend(
+            o.pfs_time
+                .iter()
+                .zip(0u32..)
+                .map(|(&t, i)| (total_key(t), i)),
+        );
+        self.pfs_order.sort_unstable();
+        self.pfs_time.clear();
+        self.pfs_event.clear();
+        self.pfs_arm.clear();
+        for &(_, i) in &self.pfs_order {
+            let i = i as usize;
+            self.pfs_time.push(o.pfs_time[i]);
+            self.pfs_event.push(o.pfs_event[i]);
+            self.pfs_arm.push(ws.arm[i] as u32);
+        }
+    }
+
+    /// Arm `a`'s PFS, in time order, into `time` and `event`.
+    fn arm_pfs(&mut self, a: usize) {
+        self.time.clear();
+        self.event.clear();
+        for ((&t, &e), &g) in self.pfs_time.iter().zip(&self.pfs_event).zip(&self.pfs_arm) {
+            if g as usize == a {
+                self.time.push(t);
+                self.event.push(e);
+            }
+        }
+    }
+
     /// Log-rank test across arms and one Cox model with a dummy per
     /// non-control arm, on observed PFS: what a trial report gives.
-    fn compare_arms(&mut self, s: &Scenario, ws: &Workspace) {
+    fn compare_arms(&mut self, s: &Scenario) {
         let k = s.arms.len();
         let control = s.analysis.control;
-        let o = &ws.observed;
-        self.group.clear();
-        self.group.extend(ws.arm.iter().map(|&a| a as u32));
         let r = self.logrank.test(
-            &o.pfs_time,
-            &o.pfs_event,
-            &self.group,
+            &self.pfs_time,
+            &self.pfs_event,
+            &self.pfs_arm,
             k,
             None,
             Weighting::LogRank,
@@ -253,7 +302,7 @@ impl Analyser {
 
         let others: usize = k - 1;
         self.x.clear();
-        for &a in &ws.arm {
+        for &a in &self.pfs_arm {
             let a = a as usize;
             for j in (0..k).filter(|&j| j != control) {
                 self.x.push(if a == j { 1.0 } else { 0.0 });
@@ -262,8 +311,8 @@ impl Analyser {
         self.hr.clear();
         self.hr.resize(k, [NA; 3]);
         let fit = self.cox.fit(
-            &o.pfs_time,
-            &o.pfs_event,
+            &self.pfs_time,
+            &self.pfs_event,
             &self.x,
             others,
             None,
@@ -313,18 +362,26 @@ impl Analyser {
             }
         }
         self.dor.fit(&self.time, &self.event);
-        self.orr_ci = match clopper_pearson(self.responders as u64, n, s.analysis.conf_level) {
-            Ok(p) => (p.lower, p.upper),
-            Err(_) => (NA, NA),
-        };
+        let level = s.analysis.conf_level;
+        self.orr_ci = *self
+            .orr_cache
+            .entry((self.responders as u64, n, level.to_bits()))
+            .or_insert_with(|| match clopper_pearson(self.responders as u64, n, level) {
+                Ok(p) => (p.lower, p.upper),
+                Err(_) => (NA, NA),
+            });
     }
 
     /// Fills `row` (one value per column of `columns(s)`) from the cohort in `ws`.
     pub fn analyse(&mut self, s: &Scenario, ws: &Workspace, cols: &[Column], row: &mut [f64]) {
         let plan = &s.analysis;
+        self.sort_pfs(ws);
         if s.arms.len() > 1 {
-            self.compare_arms(s, ws);
+            self.compare_arms(s);
         }
+        let os_fit = plan.os || plan.followup;
+        let per_patient =
+            s.response.is_some() || !s.adverse_events.is_empty() || s.death_causes.is_some();
         let mut current_arm = usize::MAX;
         let mut pfs_median = None;
         let mut os_median = None;
@@ -336,21 +393,25 @@ impl Analyser {
             if let Some(a) = col.arm {
                 if a != current_arm {
                     current_arm = a;
-                    ws.arm_endpoint_into(a, Endpoint::Os, &mut self.time, &mut self.event);
-                    self.os.fit(&self.time, &self.event);
-                    os_events = self.event.iter().filter(|&&e| e).count();
-                    // Only the OS and follow-up medians' estimates are
-                    // reported, so their CI bands are never computed; the
-                    // reverse (follow-up) fit reuses the OS fit's sorted table.
-                    os_median = self.os.median_estimate();
-                    self.followup.reverse_of(&self.os);
-                    followup = self.followup.median_estimate();
-                    ws.arm_endpoint_into(a, Endpoint::Pfs, &mut self.time, &mut self.event);
+                    if os_fit {
+                        ws.arm_endpoint_into(a, Endpoint::Os, &mut self.time, &mut self.event);
+                        self.os.fit(&self.time, &self.event);
+                        os_events = self.event.iter().filter(|&&e| e).count();
+                        // Only the OS and follow-up medians' estimates are
+                        // reported, so their CI bands are never computed; the
+                        // reverse (follow-up) fit reuses the OS fit's table.
+                        os_median = self.os.median_estimate();
+                        self.followup.reverse_of(&self.os);
+                        followup = self.followup.median_estimate();
+                    }
+                    self.arm_pfs(a);
                     self.pfs.fit(&self.time, &self.event);
                     pfs_events = self.event.iter().filter(|&&e| e).count();
                     n = self.time.len();
                     pfs_median = Some(self.pfs.median(plan.conf_type, plan.conf_level));
-                    self.endpoints(s, ws, a);
+                    if per_patient {
+                        self.endpoints(s, ws, a);
+                    }
                 }
             }
             let landmark = |km: &KaplanMeier, k: usize| {

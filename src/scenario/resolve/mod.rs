@@ -115,6 +115,8 @@ fn analysis_plan(
         truth_n: truth_n as usize,
         control,
         ties,
+        os: raw.and_then(|a| a.os).unwrap_or(true),
+        followup: raw.and_then(|a| a.followup).unwrap_or(true),
     })
 }
 
@@ -155,6 +157,8 @@ fn normalise(raw: &RawScenario, plan: Option<&AnalysisPlan>) -> RawScenario {
                 Ties::Efron => "efron".into(),
                 Ties::Breslow => "breslow".into(),
             }),
+            os: Some(plan.os),
+            followup: Some(plan.followup),
         });
     }
     out
