@@ -261,6 +261,8 @@ struct Sorted {
     /// Every weight is 1, so each event's `ln(denominator)` can go into one
     /// [`LogProduct`] (a weighted event's is scaled by its weight).
     unit_weights: bool,
+    /// One covariate column, every value 0 or 1 (and so never rescaled).
+    binary: bool,
 }
 
 /// Reusable Cox model fitter; see the module documentation.
@@ -522,6 +524,7 @@ impl CoxModel {
         }
 
         d.unit_weights = d.weight.iter().all(|&w| w == 1.0);
+        d.binary = p == 1 && d.x.iter().all(|&v| v == 0.0 || v == 1.0);
 
         // ---- centre and scale (coxfit6 doscale; coxph nocenter = -1,0,1) ----
         // Weighted means and scale, as coxfit6; with unit weights `nf` (the
@@ -951,6 +954,11 @@ fn coxfit_sums<const P: usize, const UNIT: bool>(
             e
         }
     };
+    let two = if P == 1 && d.binary {
+        [(0.0 * beta[0]).exp(), (1.0 * beta[0]).exp()]
+    } else {
+        [f64::NAN; 2]
+    };
     while person > 0 {
         if d.last[person - 1] {
             denom = 0.0;
@@ -966,7 +974,15 @@ fn coxfit_sums<const P: usize, const UNIT: bool>(
             let xi = &d.x[i * p..(i + 1) * p];
             let zbeta: f64 = xi.iter().zip(beta).map(|(x, b)| x * b).sum();
             let wi = d.weight[i];
-            let risk = exp_memo(zbeta) * wi;
+            // One 0/1 covariate (a two-arm trial): its two risks by table,
+            // the very values exp(zbeta) gives, without the memo's
+            // unpredictable branches.
+            let e = if P == 1 && d.binary {
+                two[(xi[0] == 1.0) as usize]
+            } else {
+                exp_memo(zbeta)
+            };
+            let risk = e * wi;
             if !d.status[i] {
                 denom += risk;
                 for r in 0..p {
