@@ -174,6 +174,13 @@ fn selow_scale(se: f64) -> (f64, bool) {
     (scale, se.is_nan())
 }
 
+/// Which side of a pointwise interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Lower,
+    Upper,
+}
+
 /// The transform step of `survfit_confint` once `se` is on the log scale;
 /// `se_na` marks an `se` that R holds as NA (so both bounds are NA).
 fn transformed_interval(
@@ -185,6 +192,30 @@ fn transformed_interval(
     conf: ConfType,
     z: f64,
 ) -> RInterval {
+    let (lower, lower_na) = transformed_bound(p, se, se_na, scale, scale_na, conf, z, Side::Lower);
+    let (upper, upper_na) = transformed_bound(p, se, se_na, scale, scale_na, conf, z, Side::Upper);
+    RInterval {
+        lower,
+        upper,
+        lower_na,
+        upper_na,
+    }
+}
+
+/// One side of [`transformed_interval`] (value and R-NA flag), in R's
+/// operation order, so a search that needs only one band pays for one.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn transformed_bound(
+    p: f64,
+    se: f64,
+    se_na: bool,
+    scale: f64,
+    scale_na: bool,
+    conf: ConfType,
+    z: f64,
+    side: Side,
+) -> (f64, bool) {
     // xx <- ifelse(p == 0 [| p == 1], NA, p)
     let xx_na = match conf {
         ConfType::Plain => false,
@@ -192,48 +223,74 @@ fn transformed_interval(
         _ => p == 0.0,
     };
     let xx = if xx_na { f64::NAN } else { p };
-    let (lower, upper) = match conf {
+    let lower = side == Side::Lower;
+    let value = match conf {
         ConfType::Plain => {
             let se2 = se * p * z;
-            (pmax(p - se2 * scale, 0.0), pmin(p + se2, 1.0))
+            if lower {
+                pmax(p - se2 * scale, 0.0)
+            } else {
+                pmin(p + se2, 1.0)
+            }
         }
         ConfType::Log => {
             let se2 = z * se;
-            let lo = (xx.ln() - se2 * scale).exp();
-            let hi = (xx.ln() + se2).exp();
-            (lo, pmin(hi, 1.0))
+            if lower {
+                (xx.ln() - se2 * scale).exp()
+            } else {
+                pmin((xx.ln() + se2).exp(), 1.0)
+            }
         }
         ConfType::LogLog => {
             let se2 = z * se / xx.ln();
             let lll = (-xx.ln()).ln();
-            (
-                (-(lll - se2 * scale).exp()).exp(),
-                (-(lll + se2).exp()).exp(),
-            )
+            if lower {
+                (-(lll - se2 * scale).exp()).exp()
+            } else {
+                (-(lll + se2).exp()).exp()
+            }
         }
         ConfType::Logit => {
             let se2 = z * se * (1.0 + xx / (1.0 - xx));
             // R uses p (not xx) inside the logit.
             let lgt = (p / (1.0 - p)).ln();
-            (
-                1.0 - 1.0 / (1.0 + (lgt - se2 * scale).exp()),
-                1.0 - 1.0 / (1.0 + (lgt + se2).exp()),
-            )
+            if lower {
+                1.0 - 1.0 / (1.0 + (lgt - se2 * scale).exp())
+            } else {
+                1.0 - 1.0 / (1.0 + (lgt + se2).exp())
+            }
         }
         ConfType::Arcsin => {
             let se2 = 0.5 * z * se * (xx / (1.0 - xx)).sqrt();
             let a = xx.sqrt().asin();
-            let lo = pmax(0.0, a - se2 * scale).sin();
-            let hi = pmin(FRAC_PI_2, a + se2).sin();
-            (lo * lo, hi * hi)
+            let b = if lower {
+                pmax(0.0, a - se2 * scale).sin()
+            } else {
+                pmin(FRAC_PI_2, a + se2).sin()
+            };
+            b * b
         }
     };
-    RInterval {
-        lower,
-        upper,
-        lower_na: xx_na || scale_na || se_na,
-        upper_na: xx_na || se_na,
-    }
+    let na = if lower {
+        xx_na || scale_na || se_na
+    } else {
+        xx_na || se_na
+    };
+    (value, na)
+}
+
+/// One side of [`interval_z`].
+pub(crate) fn bound_z(p: f64, se: f64, conf: ConfType, z: f64, side: Side) -> (f64, bool) {
+    let (scale, scale_na) = selow_scale(se);
+    transformed_bound(p, se, false, scale, scale_na, conf, z, side)
+}
+
+/// One side of [`interval_z_surv_se`].
+pub(crate) fn bound_z_surv_se(p: f64, se: f64, conf: ConfType, z: f64, side: Side) -> (f64, bool) {
+    let (scale, scale_na) = selow_scale(se);
+    let se_na = se.is_nan();
+    let se_log = if se == 0.0 { 0.0 } else { se / p };
+    transformed_bound(p, se_log, se_na, scale, scale_na, conf, z, side)
 }
 
 /// survfit's pointwise `(lower, upper)` for survival `surv` whose cumulative

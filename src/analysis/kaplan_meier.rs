@@ -30,7 +30,9 @@
 
 use std::fmt;
 
-use super::confidence::{interval_z, interval_z_surv_se, z_value, ConfType, RInterval};
+use super::confidence::{
+    bound_z, bound_z_surv_se, interval_z, interval_z_surv_se, z_value, ConfType, RInterval, Side,
+};
 use super::time_key::total_key;
 
 /// Variance estimator behind a curve's `std_err` and pointwise intervals.
@@ -522,6 +524,16 @@ impl KaplanMeier {
                 lower_na: true,
                 upper_na: true,
             },
+        }
+    }
+
+    /// One side of [`Self::interval_at`]: the same value, for a search that
+    /// needs one band only.
+    pub(crate) fn bound_at(&self, i: usize, conf: ConfType, z: f64, side: Side) -> (f64, bool) {
+        match (self.surv.get(i), self.std_err.get(i)) {
+            (Some(&s), Some(&se)) if self.variance.log_scale() => bound_z(s, se, conf, z, side),
+            (Some(&s), Some(&se)) => bound_z_surv_se(s, se, conf, z, side),
+            _ => (f64::NAN, true),
         }
     }
 

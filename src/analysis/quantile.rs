@@ -5,7 +5,7 @@
 //! are compared with published R output. [`KaplanMeier::median_symmetric`]
 //! gives the "median +- z SE" interval that SPSS-style reports quote.
 
-use super::confidence::{interval_z, z_value, ConfType, RInterval};
+use super::confidence::{bound_z, z_value, ConfType, RInterval, Side};
 use super::kaplan_meier::KaplanMeier;
 
 /// `quantile.survfit`'s default `tolerance = sqrt(.Machine$double.eps)`.
@@ -331,19 +331,26 @@ impl KaplanMeier {
         let m = self.len();
         let (time, surv, se) = (self.time(), self.surv(), self.std_err());
         let x = |k: usize| if k == 0 { 0.0 } else { time[k - 1] };
-        let mut memo: Option<(u64, u64, RInterval)> = None;
         let mut near = false;
-        let mut eval = |k: usize| -> RInterval {
-            let key = (surv[k - 1].to_bits(), se[k - 1].to_bits());
-            match memo {
-                Some((a, b, iv)) if (a, b) == key => iv,
-                _ => {
-                    let iv = self.interval_at(k - 1, conf, z);
-                    memo = Some((key.0, key.1, iv));
-                    iv
+        // 1 - band at row k, reusing the previous row's when S and its
+        // standard error are unchanged (a censoring-only row).
+        let band = |side: Side| {
+            let mut memo: Option<(u64, u64, RVal)> = None;
+            move |k: usize| -> RVal {
+                let key = (surv[k - 1].to_bits(), se[k - 1].to_bits());
+                match memo {
+                    Some((a, b, y)) if (a, b) == key => y,
+                    _ => {
+                        let (v, na) = self.bound_at(k - 1, conf, z, side);
+                        let y = RVal::one_minus(v, na);
+                        memo = Some((key.0, key.1, y));
+                        y
+                    }
                 }
             }
         };
+        let mut lower_band = band(Side::Lower);
+        let mut upper_band = band(Side::Upper);
         let is_near = |y: RVal| matches!(y, RVal::Num(v) if (v - p).abs() < tol);
         // The value a later row must reach before it can matter to `f`.
         let settled = |f: &FindQ| match (f.best_hi, f.best_lo) {
@@ -359,8 +366,7 @@ impl KaplanMeier {
             if settled(&lo).is_some_and(|v| 1.0 - surv[k - 1] - SLACK >= v) {
                 break;
             }
-            let iv = eval(k);
-            let y = RVal::one_minus(iv.lower, iv.lower_na);
+            let y = lower_band(k);
             near |= is_near(y);
             lo.push(k, y);
         }
@@ -379,15 +385,14 @@ impl KaplanMeier {
             if greenwood {
                 if let Some(v) = settled(&hi) {
                     let end = (k + BLOCK - 1).min(m);
-                    let bound = interval_z(surv[k - 1], se[end - 1], conf, z);
-                    if !bound.upper_na && 1.0 - bound.upper - SLACK >= v {
+                    let (bound, na) = bound_z(surv[k - 1], se[end - 1], conf, z, Side::Upper);
+                    if !na && 1.0 - bound - SLACK >= v {
                         k = end + 1;
                         continue;
                     }
                 }
             }
-            let iv = eval(k);
-            let y = RVal::one_minus(iv.upper, iv.upper_na);
+            let y = upper_band(k);
             near |= is_near(y);
             hi.push(k, y);
             k += 1;
