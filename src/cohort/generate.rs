@@ -117,7 +117,10 @@ fn latent_column(latent: &[f64], l: usize, slot: usize) -> impl Iterator<Item = 
     } else {
         (latent.len(), Some(0.0))
     };
-    latent[start..]
+    // `get`: with no patients the buffer is empty and any start is past its end.
+    latent
+        .get(start..)
+        .unwrap_or_default()
         .iter()
         .step_by(l)
         .copied()
