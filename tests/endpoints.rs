@@ -767,3 +767,35 @@ fn death_causes_constructor_errors() {
     let d = DeathCauses::from_counts(0, &[("a", 2)], 0).unwrap();
     assert_eq!(d.p_progression_after(), 0.0);
 }
+
+/// A sampler for a fixed predictor draws what `ResponseModel::sample` draws,
+/// response for response, and leaves the stream at the same place.
+#[test]
+fn response_sampler_matches_sample() {
+    let models = [
+        ResponseModel::from_counts(TABLE2).unwrap(),
+        ResponseModel::from_counts([0, 4, 0, 3, 0, 1, 0]).unwrap(),
+        ResponseModel::from_counts([0, 0, 7, 0, 0, 0, 1]).unwrap(),
+    ];
+    let etas = [
+        0.0,
+        1.3,
+        -0.7,
+        40.0,
+        -40.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ];
+    for model in &models {
+        for eta in etas {
+            let sampler = model.sampler(eta);
+            let mut a = ChaCha8Rng::seed_from_u64(11);
+            let mut b = ChaCha8Rng::seed_from_u64(11);
+            for _ in 0..5_000 {
+                assert_eq!(model.sample(eta, &mut a), sampler.sample(&mut b), "{eta}");
+            }
+            assert_eq!(a.next_u64(), b.next_u64());
+        }
+    }
+}

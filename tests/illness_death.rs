@@ -423,3 +423,59 @@ fn os_survival_constant_matches_quadrature_and_limits() {
     assert!(os_survival_constant(-a, b, 0.04, 1.0).is_nan());
     assert!(os_survival_constant(a, b, f64::NAN, 1.0).is_nan());
 }
+
+/// The constant-rate fast path gives the general model's times bit for bit,
+/// for ordinary draws and multipliers and for every edge case of both.
+#[test]
+fn constant_rates_fast_path_matches_the_general_model_bit_for_bit() {
+    let model = constant_model(DeathClock::Reset);
+    let fast = model.constant_rates().expect("constant-rate model");
+    let odd = [0.0, -0.0, 1.0, 1e-300, 1e300, f64::INFINITY, -1.0, f64::NAN];
+    let mut r = rng(41);
+    let same = |a: LatentTimes, b: LatentTimes| {
+        [a.progression, a.death, a.discontinuation]
+            .iter()
+            .zip([b.progression, b.death, b.discontinuation])
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    };
+    for k in 0..20_000 {
+        let mut e: [f64; DRAWS_PER_PATIENT] = std::array::from_fn(|_| Exp1.sample(&mut r));
+        let pick = |r: &mut rand_chacha::ChaCha8Rng| {
+            if r.gen_bool(0.2) {
+                odd[r.gen_range(0..odd.len())]
+            } else {
+                (r.gen::<f64>() * 4.0 - 2.0).exp()
+            }
+        };
+        let m = Multipliers {
+            progression: pick(&mut r),
+            death_before_progression: pick(&mut r),
+            death_after_progression: pick(&mut r),
+            discontinuation: pick(&mut r),
+        };
+        if k % 7 == 0 {
+            e[k % DRAWS_PER_PATIENT] = odd[k % odd.len()];
+        }
+        let (want, got) = (model.times_for_exp1(&m, e), fast.times_for_exp1(&m, e));
+        assert!(same(want, got), "{m:?} {e:?}: {want:?} vs {got:?}");
+    }
+    let (mut a, mut b) = (rng(5), rng(5));
+    for _ in 0..1000 {
+        let m = Multipliers {
+            progression: 0.7,
+            ..Multipliers::REFERENCE
+        };
+        assert!(same(model.sample(&m, &mut a), fast.sample(&m, &mut b)));
+    }
+    assert_eq!(a.gen::<u64>(), b.gen::<u64>());
+    for other in [
+        constant_model(DeathClock::Forward),
+        with_discontinuation(constant_model(DeathClock::Reset), DISC, 2.0),
+        IllnessDeath {
+            progression: Weibull::from_median(20.0, 1.3).unwrap().into(),
+            ..constant_model(DeathClock::Reset)
+        },
+    ] {
+        assert_eq!(other.constant_rates(), None);
+    }
+}

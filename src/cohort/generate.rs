@@ -108,6 +108,25 @@ fn set_value(columns: &mut [Column], col: usize, i: usize, val: f64) {
     }
 }
 
+/// Latent `slot` of each patient in turn (`latent` is patient-major, `l` per patient):
+/// a strided walk instead of a bounds-checked look-up per patient. A slot out of range
+/// (never, for a compiled spec) reads as 0, as `eval_one` reads it.
+fn latent_column(latent: &[f64], l: usize, slot: usize) -> impl Iterator<Item = f64> + '_ {
+    let (start, fill) = if slot < l {
+        (slot, None)
+    } else {
+        (latent.len(), Some(0.0))
+    };
+    // `get`: with no patients the buffer is empty and any start is past its end.
+    latent
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .step_by(l)
+        .copied()
+        .chain(fill.into_iter().cycle())
+}
+
 impl CohortSpec {
     /// Generates a cohort of `n` patients into `out`, reusing its buffers: after the first
     /// call (or after a call with a larger n) nothing is allocated.
@@ -189,8 +208,15 @@ impl CohortSpec {
         if self.n_latent == 0 {
             return;
         }
-        for row in latent.chunks_exact_mut(self.n_latent) {
-            self.draw_patient(rng, row);
+        // Patient-major, so one pass over the whole buffer draws in the documented order;
+        // the copula draws nothing and can follow.
+        for z in latent.iter_mut() {
+            *z = rng.sample(StandardNormal);
+        }
+        if let Some(c) = &self.copula {
+            for row in latent.chunks_exact_mut(self.n_latent) {
+                c.apply(row);
+            }
         }
     }
 
@@ -217,7 +243,7 @@ impl CohortSpec {
         let latent = &mut scratch.latent;
         self.draw_latents(rng, latent);
         for &c in &self.order {
-            self.eval_column(c, latent, columns);
+            self.eval_column(c, latent, columns, &mut scratch.levels);
         }
         let mut stats = GenerationStats {
             screened: n as u64,
@@ -252,8 +278,9 @@ impl CohortSpec {
         Ok(stats)
     }
 
-    /// Sampled-mode column of covariate `c` from all patients' latents.
-    fn eval_column(&self, c: usize, latent: &[f64], columns: &mut [Column]) {
+    /// Sampled-mode column of covariate `c` from all patients' latents, a column at a
+    /// time (`levels` is scratch for a count column's level indices).
+    fn eval_column(&self, c: usize, latent: &[f64], columns: &mut [Column], levels: &mut Vec<u16>) {
         let l = self.n_latent;
         let Some(slot_col) = columns.get_mut(c) else {
             return;
@@ -264,18 +291,14 @@ impl CohortSpec {
         // Take the column out so that parents can be read while it is written (an empty
         // Vec as placeholder allocates nothing).
         let mut col = std::mem::replace(slot_col, Column::Levels(Vec::new()));
-        let rows = latent.chunks_exact(l);
+        let column = |slot: usize| latent_column(latent, l, slot);
         match (self.nodes.get(c), &mut col) {
             (
                 Some(Node::Categorical {
                     slot, thresholds, ..
                 }),
                 Column::Levels(v),
-            ) => {
-                for (x, z) in v.iter_mut().zip(rows) {
-                    *x = thresholds.level(z.get(*slot).copied().unwrap_or(0.0));
-                }
-            }
+            ) => thresholds.levels_into(column(*slot), v),
             (
                 Some(Node::CountTable {
                     slot,
@@ -285,9 +308,11 @@ impl CohortSpec {
                 }),
                 Column::Values(v),
             ) => {
-                for (x, z) in v.iter_mut().zip(rows) {
-                    let k = usize::from(thresholds.level(z.get(*slot).copied().unwrap_or(0.0)));
-                    *x = values.get(k).copied().unwrap_or(0.0);
+                levels.clear();
+                levels.resize(v.len(), 0);
+                thresholds.levels_into(column(*slot), levels);
+                for (x, &k) in v.iter_mut().zip(levels.iter()) {
+                    *x = values.get(usize::from(k)).copied().unwrap_or(0.0);
                 }
             }
             (
@@ -299,9 +324,8 @@ impl CohortSpec {
                 }),
                 Column::Values(v),
             ) => {
-                for (x, z) in v.iter_mut().zip(rows) {
-                    let u = std_normal_cdf(z.get(*slot).copied().unwrap_or(0.0));
-                    let y = quantile.quantile(u);
+                for (x, z) in v.iter_mut().zip(column(*slot)) {
+                    let y = quantile.quantile(std_normal_cdf(z));
                     *x = match floor {
                         Some((lo, hi)) => floor_clamped(y, *lo, *hi) as f64,
                         None => y,
@@ -317,11 +341,10 @@ impl CohortSpec {
                 Column::Levels(v),
             ) => {
                 if let Some(Column::Levels(pv)) = columns.get(*parent) {
-                    for ((x, z), &pl) in v.iter_mut().zip(rows).zip(pv) {
-                        let zz = z.get(*slot).copied().unwrap_or(0.0);
+                    for ((x, z), &pl) in v.iter_mut().zip(column(*slot)).zip(pv) {
                         *x = table
                             .get(usize::from(pl))
-                            .map_or(0, |r| r.thresholds.level(zz));
+                            .map_or(0, |r| r.thresholds.level(z));
                     }
                 }
             }

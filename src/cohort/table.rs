@@ -42,6 +42,8 @@ pub(crate) struct Scratch {
     pub keys: Vec<(f64, usize)>,
     pub groups: Vec<usize>,
     pub counts: Vec<usize>,
+    /// Level indices of a count column on their way to its values.
+    pub levels: Vec<u16>,
 }
 
 /// One value of one patient, for display and CSV output.

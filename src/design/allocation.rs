@@ -165,16 +165,90 @@ fn bounded<R: Rng + ?Sized>(rng: &mut R, m: u32) -> u32 {
 /// Index of the slot `x` (< sum(counts)) in the cumulative counts. Falls back
 /// to the last arm if `x` is out of range, which cannot happen for validated
 /// inputs but keeps the function total.
+///
+/// Branch-free: the cumulative counts never decrease, so the first arm whose
+/// cumulative count exceeds `x` is the number of arms whose cumulative count
+/// does not. The arm is random, so an early-exit loop would mispredict about
+/// once per patient.
 #[inline]
 fn pick(counts: &[u32], x: u32) -> usize {
     let mut acc: u32 = 0;
-    for (a, &c) in counts.iter().enumerate() {
+    let mut below = 0;
+    for &c in counts {
         acc = acc.saturating_add(c);
-        if x < acc {
-            return a;
-        }
+        below += usize::from(acc <= x);
     }
-    counts.len().saturating_sub(1)
+    below.min(counts.len().saturating_sub(1))
+}
+
+/// A permuted block: `ratios[a] * per_unit` slots for arm `a`, `size` in all.
+struct Block<'a> {
+    ratios: &'a [u32],
+    per_unit: u32,
+    size: u32,
+}
+
+/// Permuted blocks in each of `used` strata (the general case).
+fn blocked_stratified<R: Rng + ?Sized>(
+    strata: &[u32],
+    used: usize,
+    block: &Block,
+    rng: &mut R,
+    out: &mut Vec<u16>,
+    scratch: &mut AllocationScratch,
+) {
+    let k = block.ratios.len();
+    scratch.left.clear();
+    scratch.left.resize(used, 0);
+    scratch.remaining.clear();
+    scratch.remaining.resize(used * k, 0);
+    for &s in strata {
+        let s = s as usize;
+        let counts = &mut scratch.remaining[s * k..(s + 1) * k];
+        let left = &mut scratch.left[s];
+        if *left == 0 {
+            // Start a new block in this stratum.
+            for (c, &r) in counts.iter_mut().zip(block.ratios) {
+                *c = r * block.per_unit;
+            }
+            *left = block.size;
+        }
+        let x = bounded(rng, *left);
+        let arm = pick(counts, x);
+        // Invariant: sum(counts) == *left > x, so counts[arm] > 0;
+        // saturating ops keep the code total regardless.
+        counts[arm] = counts[arm].saturating_sub(1);
+        *left = left.saturating_sub(1);
+        out.push(arm as u16);
+    }
+}
+
+/// Permuted blocks of two arms in a single stratum (an unstratified
+/// two-arm trial): the general loop below with the counts held in locals
+/// instead of the per-stratum table, so that each patient's slot no longer
+/// waits on the previous patient's store. `first` is arm 0's slots per block;
+/// arm 1 has the rest (`left - c0` at every step). Same draws and arms as the
+/// general loop: `pick` gives arm `(c0 <= x)` because `x < left = c0 + c1`.
+fn blocked_two_arms<R: Rng + ?Sized>(
+    n: usize,
+    first: u32,
+    block_size: u32,
+    rng: &mut R,
+    out: &mut Vec<u16>,
+) {
+    let (mut c0, mut left) = (0u32, 0u32);
+    for _ in 0..n {
+        if left == 0 {
+            c0 = first;
+            left = block_size;
+        }
+        let x = bounded(rng, left);
+        let arm = u32::from(c0 <= x);
+        // Arm 0 only when x < c0, so c0 >= 1 here.
+        c0 -= 1 - arm;
+        left -= 1;
+        out.push(arm as u16);
+    }
 }
 
 fn validate_ratios(ratios: &[u32]) -> Result<u32, AllocationError> {
@@ -286,7 +360,6 @@ impl Allocation {
                 }
             }
             Self::Blocked { ratios, block_size } => {
-                let k = ratios.len();
                 let total: u32 = ratios.iter().sum();
                 let per_unit = block_size / total;
                 let used = if strata.is_empty() {
@@ -294,31 +367,85 @@ impl Allocation {
                 } else {
                     max_stratum + 1
                 };
-                scratch.left.clear();
-                scratch.left.resize(used, 0);
-                scratch.remaining.clear();
-                scratch.remaining.resize(used * k, 0);
-                for &s in strata {
-                    let s = s as usize;
-                    let counts = &mut scratch.remaining[s * k..(s + 1) * k];
-                    let left = &mut scratch.left[s];
-                    if *left == 0 {
-                        // Start a new block in this stratum.
-                        for (c, &r) in counts.iter_mut().zip(ratios) {
-                            *c = r * per_unit;
-                        }
-                        *left = *block_size;
-                    }
-                    let x = bounded(rng, *left);
-                    let arm = pick(counts, x);
-                    // Invariant: sum(counts) == *left > x, so counts[arm] > 0;
-                    // saturating ops keep the code total regardless.
-                    counts[arm] = counts[arm].saturating_sub(1);
-                    *left = left.saturating_sub(1);
-                    out.push(arm as u16);
+                if let ([r0, _], 1) = (ratios.as_slice(), used) {
+                    blocked_two_arms(strata.len(), r0 * per_unit, *block_size, rng, out);
+                } else {
+                    let block = Block {
+                        ratios,
+                        per_unit,
+                        size: *block_size,
+                    };
+                    blocked_stratified(strata, used, &block, rng, out, scratch);
                 }
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick;
+
+    /// The early-exit search `pick` replaced, kept as its specification.
+    fn first_above(counts: &[u32], x: u32) -> usize {
+        let mut acc: u32 = 0;
+        for (a, &c) in counts.iter().enumerate() {
+            acc = acc.saturating_add(c);
+            if x < acc {
+                return a;
+            }
+        }
+        counts.len().saturating_sub(1)
+    }
+
+    /// The two-arm, one-stratum loop allocates what the general one does,
+    /// from the same draws.
+    #[test]
+    fn two_arm_blocks_match_the_general_loop() {
+        use super::{blocked_stratified, blocked_two_arms, AllocationScratch, Block};
+        use rand::{RngCore, SeedableRng};
+        let mut scratch = AllocationScratch::new();
+        for (ratios, size) in [
+            ([1, 1], 2),
+            ([1, 1], 8),
+            ([2, 1], 9),
+            ([1, 3], 4),
+            ([154, 153], 307),
+        ] {
+            for n in [0, 1, 2, 5, 17, 307, 1000] {
+                let strata = vec![0u32; n];
+                let per_unit = size / (ratios[0] + ratios[1]);
+                let block = Block {
+                    ratios: &ratios,
+                    per_unit,
+                    size,
+                };
+                let mut a = rand_chacha::ChaCha8Rng::seed_from_u64(n as u64);
+                let mut b = a.clone();
+                let (mut want, mut got) = (Vec::new(), Vec::new());
+                blocked_stratified(&strata, 1, &block, &mut a, &mut want, &mut scratch);
+                blocked_two_arms(n, ratios[0] * per_unit, size, &mut b, &mut got);
+                assert_eq!(got, want, "{ratios:?} {size} {n}");
+                assert_eq!(a.next_u64(), b.next_u64());
+            }
+        }
+    }
+
+    #[test]
+    fn branch_free_pick_is_the_first_arm_above() {
+        let cases: [&[u32]; 6] = [
+            &[],
+            &[3],
+            &[154, 153],
+            &[0, 2, 0, 1],
+            &[1, 0, 0],
+            &[u32::MAX, 5, 1],
+        ];
+        for counts in cases {
+            for x in (0..8).chain([152, 153, 154, 306, 307, u32::MAX - 1, u32::MAX]) {
+                assert_eq!(pick(counts, x), first_above(counts, x), "{counts:?} {x}");
+            }
+        }
     }
 }

@@ -244,6 +244,72 @@ fn max_finite_entry(entry: &[f64]) -> f64 {
     }
 }
 
+/// Rule 1: one `u64` per patient, in patient order, into `loss`. Without
+/// loss (`loss_rate == 0`) the word is drawn but no logarithm taken: the loss
+/// time is `+inf` whatever the draw.
+fn draw_losses<R: Rng + ?Sized>(loss_rate: f64, rng: &mut R, loss: &mut [f64]) {
+    if loss_rate > 0.0 {
+        for l in loss.iter_mut() {
+            let u: f64 = rng.gen(); // [0, 1): 1 - u in (0, 1], ln is finite.
+            let e1 = -(1.0 - u).ln();
+            *l = e1 / loss_rate;
+        }
+    } else {
+        for l in loss.iter_mut() {
+            let _: f64 = rng.gen();
+            *l = f64::INFINITY;
+        }
+    }
+}
+
+/// Rule 2: the latent observed PFS time `min(V_i, D_i)`, where `seen_at`
+/// is the schedule's `next_visit_at_or_after` (passed as a closure so that
+/// the continuous schedule compiles to the identity).
+#[inline]
+fn latent_pfs(progression: &[f64], death: &[f64], pfs: &mut [f64], seen_at: impl Fn(f64) -> f64) {
+    for ((t, &p), &d) in pfs.iter_mut().zip(progression).zip(death) {
+        *t = seen_at(latent(p)).min(latent(d));
+    }
+}
+
+/// Rules 4 to 6: censoring at the cut-off `cut` and at loss; `pfs_time`
+/// holds the latent observed PFS times on entry. `censor_pfs` maps the
+/// censoring time to the PFS censoring time (the last visit at or before it,
+/// or itself). Written without data-dependent branches: whether a patient's
+/// event is seen is a coin flip the branch predictor cannot learn.
+#[inline]
+fn apply_cutoff(
+    cut: f64,
+    entry: &[f64],
+    death: &[f64],
+    loss: &[f64],
+    (pfs_time, pfs_event, os_time, os_event): (&mut [f64], &mut [bool], &mut [f64], &mut [bool]),
+    censor_pfs: impl Fn(f64) -> f64,
+) {
+    let n = pfs_time.len();
+    let (entry, death, loss) = (&entry[..n], &death[..n], &loss[..n]);
+    let (pfs_event, os_time, os_event) =
+        (&mut pfs_event[..n], &mut os_time[..n], &mut os_event[..n]);
+    for i in 0..n {
+        let e = entry_time(entry[i]);
+        let l = loss[i];
+        let c = (cut - e).min(l);
+        let c = if c > 0.0 { c } else { 0.0 };
+        let seen = |t: f64| (t <= l) & (e + t <= cut);
+
+        let t = pfs_time[i];
+        let pfs_seen = seen(t);
+        let censored = censor_pfs(c);
+        pfs_time[i] = if pfs_seen { t } else { censored };
+        pfs_event[i] = pfs_seen;
+
+        let d = latent(death[i]);
+        let os_seen = seen(d);
+        os_time[i] = if os_seen { d } else { c };
+        os_event[i] = os_seen;
+    }
+}
+
 impl ObservationDesign {
     /// Builds a validated design: valid schedule, `loss_rate` finite and
     /// `>= 0`, valid cut-off rule.
@@ -322,17 +388,12 @@ impl ObservationDesign {
 
         // Pass 1: loss times and latent observed PFS times (kept in pfs_time
         // until pass 2 overwrites them).
-        let loss_rate = self.loss_rate;
-        for i in 0..n {
-            let u: f64 = rng.gen(); // [0, 1): 1 - u in (0, 1], ln is finite.
-            let e1 = -(1.0 - u).ln();
-            loss[i] = if loss_rate > 0.0 {
-                e1 / loss_rate
-            } else {
-                f64::INFINITY
-            };
-            let seen = self.schedule.next_visit_at_or_after(latent(progression[i]));
-            pfs_time[i] = seen.min(latent(death[i]));
+        draw_losses(self.loss_rate, rng, loss);
+        match self.schedule {
+            Schedule::Continuous => latent_pfs(progression, death, pfs_time, |t| t),
+            schedule => latent_pfs(progression, death, pfs_time, |t| {
+                schedule.next_visit_at_or_after(t)
+            }),
         }
 
         // Calendar cut-off.
@@ -365,28 +426,13 @@ impl ObservationDesign {
         };
 
         // Pass 2: apply cut-off and loss.
-        for i in 0..n {
-            let e = entry_time(entry[i]);
-            let l = loss[i];
-            let c = (cut - e).min(l);
-            let c = if c > 0.0 { c } else { 0.0 };
-            let seen = |t: f64| t <= l && e + t <= cut;
-
-            if seen(pfs_time[i]) {
-                pfs_event[i] = true;
-            } else {
-                pfs_time[i] = if self.censor_at_last_assessment {
-                    self.schedule.last_visit_at_or_before(c)
-                } else {
-                    c
-                };
-                pfs_event[i] = false;
-            }
-
-            let d = latent(death[i]);
-            let os_seen = seen(d);
-            os_time[i] = if os_seen { d } else { c };
-            os_event[i] = os_seen;
+        let schedule = self.schedule;
+        let outputs = (pfs_time, pfs_event, os_time, os_event);
+        match (self.censor_at_last_assessment, schedule) {
+            (true, Schedule::Every { .. }) => apply_cutoff(cut, entry, death, loss, outputs, |c| {
+                schedule.last_visit_at_or_before(c)
+            }),
+            _ => apply_cutoff(cut, entry, death, loss, outputs, |c| c),
         }
 
         Ok(CutoffOutcome {

@@ -69,11 +69,13 @@ fn visit_index(k: f64, up: bool) -> f64 {
     }
     let fl = (k as u64) as f64; // exact floor for 0 < k < 2^52
     let frac = k - fl; // exact, in [0, 1)
-    let (nearest, dist) = if frac >= 0.5 {
-        (fl + 1.0, 1.0 - frac)
-    } else {
-        (fl, frac)
-    };
+                       // The nearest integer and the distance to it, without a branch (whether
+                       // a time is past a half visit is a coin flip, which a branch mispredicts
+                       // half the time): `half` is 1 when frac >= 0.5, else 0, and
+                       // `|frac - half|` is `1 - frac` or `frac`, both exact.
+    let half = f64::from(u8::from(frac >= 0.5));
+    let nearest = fl + half;
+    let dist = (frac - half).abs();
     if dist <= VISIT_REL_EPS * nearest.max(1.0) {
         nearest
     } else if up {
@@ -167,5 +169,67 @@ impl Schedule {
             return 0.0;
         }
         visit_index(t / iv, false) * iv
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// `visit_index` as first written (with a branch on the half), kept as
+    /// the specification of the branch-free one.
+    fn visit_index_reference(k: f64, up: bool) -> f64 {
+        if k >= TWO_POW_52 {
+            return k;
+        }
+        let fl = (k as u64) as f64;
+        let frac = k - fl;
+        let (nearest, dist) = if frac >= 0.5 {
+            (fl + 1.0, 1.0 - frac)
+        } else {
+            (fl, frac)
+        };
+        if dist <= VISIT_REL_EPS * nearest.max(1.0) {
+            nearest
+        } else if up {
+            fl + 1.0
+        } else {
+            fl
+        }
+    }
+
+    #[test]
+    fn branch_free_visit_index_matches_the_reference() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut ks = vec![
+            f64::MIN_POSITIVE,
+            5e-324,
+            0.5,
+            0.5 - f64::EPSILON,
+            1.0,
+            1.5,
+            2.5,
+            3.0 * (1.0 - f64::EPSILON),
+            3.0 * (1.0 + f64::EPSILON),
+            1e9 + 0.5,
+            1e9 + 0.999_999,
+            TWO_POW_52 - 0.5,
+            TWO_POW_52,
+            f64::INFINITY,
+        ];
+        for _ in 0..100_000 {
+            let scale = 10f64.powi(rng.gen_range(-3..12));
+            let k: f64 = rng.gen::<f64>() * scale;
+            ks.push(k);
+            ks.push(k.round() + rng.gen_range(-2e-9..2e-9) * k.max(1.0));
+            ks.push(k.floor() + 0.5);
+        }
+        for k in ks.into_iter().filter(|&k| k > 0.0) {
+            for up in [false, true] {
+                let (a, b) = (visit_index(k, up), visit_index_reference(k, up));
+                assert_eq!(a.to_bits(), b.to_bits(), "k = {k:e}, up = {up}");
+            }
+        }
     }
 }

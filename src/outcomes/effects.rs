@@ -50,6 +50,46 @@ impl LinearPredictor {
     pub fn multiplier(&self, cohort: &Cohort, patient: usize) -> f64 {
         self.eval(cohort, patient).exp()
     }
+
+    /// Adds the covariate terms of patients `0..lp.len()` to `lp`, term by
+    /// term. With `lp[i]` holding the offset, `lp[i]` ends as
+    /// [`LinearPredictor::eval`]`(cohort, i)` bit for bit: the same additions
+    /// in the same order, but one column at a time, so each term resolves its
+    /// column once instead of once per patient.
+    pub fn add_terms(&self, cohort: &Cohort, lp: &mut [f64]) {
+        for term in &self.terms {
+            match term {
+                Term::Level { column, log_hr } => match cohort.levels(*column) {
+                    Some(levels) if levels.len() >= lp.len() => {
+                        for (x, &l) in lp.iter_mut().zip(levels) {
+                            *x += log_hr[l as usize];
+                        }
+                    }
+                    _ => {
+                        for (i, x) in lp.iter_mut().enumerate() {
+                            *x += log_hr[cohort.level(*column, i) as usize];
+                        }
+                    }
+                },
+                Term::PerUnit {
+                    column,
+                    log_hr,
+                    center,
+                } => match cohort.values(*column) {
+                    Some(values) if values.len() >= lp.len() => {
+                        for (x, &v) in lp.iter_mut().zip(values) {
+                            *x += log_hr * (v - center);
+                        }
+                    }
+                    _ => {
+                        for (i, x) in lp.iter_mut().enumerate() {
+                            *x += log_hr * (cohort.value(*column, i) - center);
+                        }
+                    }
+                },
+            }
+        }
+    }
 }
 
 /// The four transitions' linear predictors for one arm.

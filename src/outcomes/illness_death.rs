@@ -335,6 +335,106 @@ impl IllnessDeath {
     }
 }
 
+/// The common special case of [`IllnessDeath`]: three exponential
+/// transitions, the death clock reset at progression, no discontinuation.
+/// Its sampling skips the family dispatch and the discontinuation and clock
+/// logic of the general model, and gives the same times bit for bit (the
+/// same operations on the same draws).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConstantRates {
+    progression: f64,
+    death_before_progression: f64,
+    death_after_progression: f64,
+}
+
+impl IllnessDeath {
+    /// The model's rates when it is the constant-rate special case
+    /// ([`ConstantRates`]), `None` otherwise. (The forward clock is left out:
+    /// its death time `H12^-1(H12(p) + E/m)` rounds differently from
+    /// `p + H12^-1(E/m)`.)
+    pub fn constant_rates(&self) -> Option<ConstantRates> {
+        use crate::hazard::BaselineHazard::Exponential as Exp;
+        match (
+            self.progression,
+            self.death_before_progression,
+            self.death_after_progression,
+            self.clock,
+            self.discontinuation,
+        ) {
+            (Exp(p), Exp(b), Exp(a), DeathClock::Reset, None) => Some(ConstantRates {
+                progression: p.rate(),
+                death_before_progression: b.rate(),
+                death_after_progression: a.rate(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl ConstantRates {
+    /// [`IllnessDeath::sample`] of the model these rates came from: the same
+    /// [`DRAWS_PER_PATIENT`] draws and the same times.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, m: &Multipliers, rng: &mut R) -> LatentTimes {
+        let mut draws = [0.0; DRAWS_PER_PATIENT];
+        for draw in &mut draws {
+            *draw = Exp1.sample(rng);
+        }
+        self.times_for_exp1(m, draws)
+    }
+
+    /// [`IllnessDeath::times_for_exp1`] of the model these rates came from.
+    #[inline]
+    pub fn times_for_exp1(&self, m: &Multipliers, e: [f64; DRAWS_PER_PATIENT]) -> LatentTimes {
+        let [_, e_prog, e_death_before, e_death_after] = e;
+        let t01 = exponential_time(self.progression, m.progression, e_prog);
+        let t02 = exponential_time(
+            self.death_before_progression,
+            m.death_before_progression,
+            e_death_before,
+        );
+        let (progression, death) = if t01.is_nan() || t02.is_nan() {
+            (f64::NAN, f64::NAN)
+        } else if t01 < t02 {
+            let after = exponential_time(
+                self.death_after_progression,
+                m.death_after_progression,
+                e_death_after,
+            );
+            (t01, t01 + after)
+        } else {
+            (f64::INFINITY, t02)
+        };
+        LatentTimes {
+            progression,
+            death,
+            discontinuation: f64::INFINITY,
+        }
+    }
+}
+
+/// [`time_for_exp1`] for an exponential hazard of rate `rate`, step for step
+/// (multiplier checks, `E / m`, then the family's inverse `h / rate`). A
+/// multiplier of exactly 1 skips the first division, whose result would be
+/// `e` itself.
+#[inline]
+fn exponential_time(rate: f64, m: f64, e: f64) -> f64 {
+    if m.is_nan() || m < 0.0 {
+        return f64::NAN;
+    }
+    if m == 0.0 {
+        return f64::INFINITY;
+    }
+    let h = if m == 1.0 { e } else { e / m };
+    if h.is_nan() {
+        f64::NAN
+    } else if h <= 0.0 {
+        0.0
+    } else {
+        h / rate
+    }
+}
+
 /// `m * H`, with `0 * inf = 0` (a switched-off transition never fires) and
 /// NaN for invalid (negative or NaN) multipliers.
 fn scaled_hazard(m: f64, h: f64) -> f64 {

@@ -11,6 +11,6 @@ mod logit;
 pub mod response;
 
 pub use illness_death::{
-    os_survival_constant, DeathClock, Discontinuation, DiscontinuationError, IllnessDeath,
-    LatentTimes, Multipliers, DRAWS_PER_PATIENT,
+    os_survival_constant, ConstantRates, DeathClock, Discontinuation, DiscontinuationError,
+    IllnessDeath, LatentTimes, Multipliers, DRAWS_PER_PATIENT,
 };

@@ -10,8 +10,9 @@ use crate::design::{
     AllocateError, AllocationScratch, CutoffOutcome, Endpoint, ObserveError, Observed,
 };
 use crate::outcomes::death_cause::{CauseIndex, VitalStatus};
-use crate::outcomes::illness_death::Multipliers;
-use crate::outcomes::response::Response;
+use crate::outcomes::effects::{ArmEffects, LinearPredictor};
+use crate::outcomes::illness_death::{ConstantRates, Multipliers};
+use crate::outcomes::response::{Response, ResponseSampler};
 use crate::scenario::{ColumnKind, Scenario};
 use rand::Rng;
 
@@ -39,6 +40,14 @@ pub struct Workspace {
     scratch: Vec<f64>,
     /// Per arm, each transition's multiplier when it has no covariate terms.
     constant_multipliers: Vec<[Option<f64>; 4]>,
+    /// Per transition with covariate terms, each patient's multiplier.
+    multipliers: [Vec<f64>; 4],
+    /// Per arm, its rates when its model is the constant-rate special case.
+    constant_rates: Vec<Option<ConstantRates>>,
+    /// Per arm, its best-response sampler (no covariate effects on response).
+    response_samplers: Vec<ResponseSampler>,
+    /// Per adverse event, its probability when it has no covariate terms.
+    adverse_probability: Vec<Option<f64>>,
 }
 
 impl Workspace {
@@ -134,58 +143,10 @@ pub fn simulate_into<R: Rng + ?Sized>(
             &mut ws.allocation_scratch,
         )
         .map_err(SimulationError::Allocation)?;
-
     // Best response comes first: its depth sets the progression hazard.
-    ws.response.clear();
-    if let Some(r) = &s.response {
-        for i in 0..n {
-            let arm = ws.arm[i] as usize;
-            let eta = r.predictor.eval(&ws.cohort, i) + r.arm_offsets[arm];
-            ws.response.push(r.model.sample(eta, rng));
-        }
-    }
-    ws.progression.clear();
-    ws.death.clear();
-    ws.discontinuation.clear();
-    // A transition without covariate terms has the same multiplier,
-    // exp(offset), for every patient of the arm: computed once here.
-    ws.constant_multipliers.clear();
-    ws.constant_multipliers.extend(s.arms.iter().map(|arm| {
-        let e = &arm.effects;
-        [
-            &e.progression,
-            &e.death_before_progression,
-            &e.death_after_progression,
-            &e.discontinuation,
-        ]
-        .map(|lp| lp.terms.is_empty().then(|| lp.offset.exp()))
-    }));
-    for i in 0..n {
-        let a = ws.arm[i] as usize;
-        let arm = &s.arms[a];
-        let e = &arm.effects;
-        let link = match (&s.response, ws.response.get(i)) {
-            (Some(spec), Some(&r)) => spec
-                .link
-                .as_ref()
-                .map_or(1.0, |l| l.progression_multiplier(r)),
-            _ => 1.0,
-        };
-        let [c_prog, c_before, c_after, c_disc] = ws.constant_multipliers[a];
-        let cohort = &ws.cohort;
-        let m = Multipliers {
-            progression: c_prog.unwrap_or_else(|| e.progression.multiplier(cohort, i)) * link,
-            death_before_progression: c_before
-                .unwrap_or_else(|| e.death_before_progression.multiplier(cohort, i)),
-            death_after_progression: c_after
-                .unwrap_or_else(|| e.death_after_progression.multiplier(cohort, i)),
-            discontinuation: c_disc.unwrap_or_else(|| e.discontinuation.multiplier(cohort, i)),
-        };
-        let t = arm.model.sample(&m, rng);
-        ws.progression.push(t.progression);
-        ws.death.push(t.death);
-        ws.discontinuation.push(t.discontinuation);
-    }
+    sample_responses(s, n, rng, ws);
+    transition_multipliers(s, n, ws);
+    sample_latent_times(s, n, rng, ws);
     let cutoff = s
         .observation
         .observe_into(
@@ -198,13 +159,7 @@ pub fn simulate_into<R: Rng + ?Sized>(
         )
         .map_err(SimulationError::Observation)?;
     ws.cutoff = Some(cutoff);
-    ws.adverse.clear();
-    for i in 0..n {
-        for ae in &s.adverse_events {
-            let eta = ae.predictor.eval(&ws.cohort, i);
-            ws.adverse.push(ae.event.sample(eta, rng));
-        }
-    }
+    sample_adverse_events(s, n, rng, ws);
     // One draw per patient, dead or alive, so streams stay aligned.
     ws.death_cause.clear();
     if let Some(causes) = &s.death_causes {
@@ -220,4 +175,143 @@ pub fn simulate_into<R: Rng + ?Sized>(
         }
     }
     Ok(())
+}
+
+/// Each patient's best response (two uniforms per patient), when the
+/// scenario models it. Without covariate effects every patient of an arm
+/// shares one predictor, so the arm's cumulative probabilities are computed
+/// once ([`ResponseModel::sampler`](crate::outcomes::response::ResponseModel::sampler)).
+fn sample_responses<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
+    ws.response.clear();
+    let Some(r) = &s.response else {
+        return;
+    };
+    if r.predictor.terms.is_empty() {
+        ws.response_samplers.clear();
+        ws.response_samplers.extend(
+            r.arm_offsets
+                .iter()
+                .map(|&offset| r.model.sampler(r.predictor.offset + offset)),
+        );
+        for &arm in &ws.arm[..n] {
+            ws.response
+                .push(ws.response_samplers[arm as usize].sample(rng));
+        }
+    } else {
+        for i in 0..n {
+            let arm = ws.arm[i] as usize;
+            let eta = r.predictor.eval(&ws.cohort, i) + r.arm_offsets[arm];
+            ws.response.push(r.model.sample(eta, rng));
+        }
+    }
+}
+
+/// The four transitions' linear predictors, in [`Multipliers`] order.
+fn transitions(e: &ArmEffects) -> [&LinearPredictor; 4] {
+    [
+        &e.progression,
+        &e.death_before_progression,
+        &e.death_after_progression,
+        &e.discontinuation,
+    ]
+}
+
+/// Each patient's hazard multiplier per transition, without the response
+/// link. A transition without covariate terms has the same multiplier,
+/// `exp(offset)`, for every patient of the arm: it is kept once per arm in
+/// `constant_multipliers`. Transitions with terms get a per-patient column
+/// in `multipliers`, evaluated a covariate at a time
+/// ([`LinearPredictor::add_terms`]) when every arm has the same terms.
+fn transition_multipliers(s: &Scenario, n: usize, ws: &mut Workspace) {
+    ws.constant_multipliers.clear();
+    ws.constant_multipliers.extend(s.arms.iter().map(|arm| {
+        transitions(&arm.effects).map(|lp| lp.terms.is_empty().then(|| lp.offset.exp()))
+    }));
+    for (t, column) in ws.multipliers.iter_mut().enumerate() {
+        column.clear();
+        let per_arm = |a: usize| transitions(&s.arms[a].effects)[t];
+        if (0..s.arms.len()).all(|a| per_arm(a).terms.is_empty()) {
+            continue;
+        }
+        let arms = &ws.arm[..n];
+        let first = &per_arm(0).terms;
+        if (0..s.arms.len()).all(|a| per_arm(a).terms == *first) {
+            column.extend(arms.iter().map(|&a| per_arm(a as usize).offset));
+            per_arm(0).add_terms(&ws.cohort, column);
+            for m in column.iter_mut() {
+                *m = m.exp();
+            }
+        } else {
+            column.extend(arms.iter().enumerate().map(|(i, &a)| {
+                ws.constant_multipliers[a as usize][t]
+                    .unwrap_or_else(|| per_arm(a as usize).multiplier(&ws.cohort, i))
+            }));
+        }
+    }
+}
+
+/// Latent progression, death and discontinuation times (four `Exp(1)` draws
+/// per patient, in patient order). An arm whose model is the constant-rate
+/// special case samples through [`ConstantRates`], which gives the same
+/// times without the general model's dispatch.
+fn sample_latent_times<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
+    ws.progression.clear();
+    ws.death.clear();
+    ws.discontinuation.clear();
+    ws.constant_rates.clear();
+    ws.constant_rates
+        .extend(s.arms.iter().map(|arm| arm.model.constant_rates()));
+    let link = s.response.as_ref().and_then(|r| r.link.as_ref());
+    let [m_prog, m_before, m_after, m_disc] = &ws.multipliers;
+    for i in 0..n {
+        let a = ws.arm[i] as usize;
+        let link = match (link, ws.response.get(i)) {
+            (Some(l), Some(&r)) => l.progression_multiplier(r),
+            _ => 1.0,
+        };
+        let [c_prog, c_before, c_after, c_disc] = ws.constant_multipliers[a];
+        let m = Multipliers {
+            progression: c_prog.unwrap_or_else(|| m_prog[i]) * link,
+            death_before_progression: c_before.unwrap_or_else(|| m_before[i]),
+            death_after_progression: c_after.unwrap_or_else(|| m_after[i]),
+            discontinuation: c_disc.unwrap_or_else(|| m_disc[i]),
+        };
+        let t = match &ws.constant_rates[a] {
+            Some(rates) => rates.sample(&m, rng),
+            None => s.arms[a].model.sample(&m, rng),
+        };
+        ws.progression.push(t.progression);
+        ws.death.push(t.death);
+        ws.discontinuation.push(t.discontinuation);
+    }
+}
+
+/// Adverse events, patient-major (one uniform per patient and event). An
+/// event without covariate terms has one probability for every patient,
+/// computed once.
+fn sample_adverse_events<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
+    ws.adverse.clear();
+    if s.adverse_events.is_empty() {
+        return;
+    }
+    ws.adverse_probability.clear();
+    ws.adverse_probability
+        .extend(s.adverse_events.iter().map(|ae| {
+            ae.predictor
+                .terms
+                .is_empty()
+                .then(|| ae.event.probability(ae.predictor.offset))
+        }));
+    for i in 0..n {
+        for (ae, p) in s.adverse_events.iter().zip(&ws.adverse_probability) {
+            let event = match p {
+                Some(p) => {
+                    let u: f64 = rng.gen();
+                    u < *p
+                }
+                None => ae.event.sample(ae.predictor.eval(&ws.cohort, i), rng),
+            };
+            ws.adverse.push(event);
+        }
+    }
 }

@@ -331,4 +331,73 @@ impl Thresholds {
             .copied()
             .unwrap_or(0)
     }
+
+    /// [`Thresholds::level`] of every latent in `z`, into `out` (as far as both go).
+    ///
+    /// The same levels, faster: the last threshold is `+inf` (see `from_probs`), which no
+    /// `z` exceeds, so only the others are counted and the count always indexes a level;
+    /// and the common short lists (one to three finite thresholds: binary and
+    /// three-level covariates) get loops with the comparisons unrolled.
+    pub(crate) fn levels_into(&self, z: impl Iterator<Item = f64>, out: &mut [u16]) {
+        let finite = match self.z.split_last() {
+            Some((&f64::INFINITY, finite)) if self.level.len() == self.z.len() => finite,
+            _ => {
+                // Not as `from_probs` builds them: the general rule.
+                for (x, z) in out.iter_mut().zip(z) {
+                    *x = self.level(z);
+                }
+                return;
+            }
+        };
+        let level = self.level.as_slice();
+        let pairs = out.iter_mut().zip(z);
+        match *finite {
+            [] => pairs.for_each(|(x, _)| *x = level[0]),
+            [t0] => pairs.for_each(|(x, z)| *x = level[usize::from(z > t0)]),
+            [t0, t1] => {
+                pairs.for_each(|(x, z)| *x = level[usize::from(z > t0) + usize::from(z > t1)])
+            }
+            [t0, t1, t2] => pairs.for_each(|(x, z)| {
+                *x = level[usize::from(z > t0) + usize::from(z > t1) + usize::from(z > t2)]
+            }),
+            _ => pairs.for_each(|(x, z)| {
+                *x = level[finite.iter().map(|&t| usize::from(z > t)).sum::<usize>()]
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Thresholds;
+    use rand::{Rng, SeedableRng};
+    use rand_distr::StandardNormal;
+
+    /// A column's levels are each value's `level`, for every list length the column
+    /// path unrolls and beyond, with zero-probability levels and odd latents.
+    #[test]
+    fn levels_into_matches_level() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let probs: [&[f64]; 9] = [
+            &[],
+            &[1.0],
+            &[0.3, 0.7],
+            &[0.0, 1.0],
+            &[0.2, 0.0, 0.8],
+            &[0.1, 0.2, 0.3, 0.4],
+            &[0.5, 0.25, 0.0, 0.25],
+            &[0.05, 0.1, 0.15, 0.2, 0.2, 0.3],
+            &[1.0 / 3.0; 3],
+        ];
+        let mut z: Vec<f64> = (0..2000).map(|_| rng.sample(StandardNormal)).collect();
+        z.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0]);
+        for p in probs {
+            let t = Thresholds::from_probs(p);
+            z.extend(t.z.iter().copied());
+            let mut out = vec![u16::MAX; z.len()];
+            t.levels_into(z.iter().copied(), &mut out);
+            let want: Vec<u16> = z.iter().map(|&z| t.level(z)).collect();
+            assert_eq!(out, want, "{p:?}");
+        }
+    }
 }
