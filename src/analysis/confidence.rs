@@ -147,8 +147,7 @@ fn pmin(a: f64, b: f64) -> f64 {
 /// `z` is passed in (see [`z_value`]) so callers looping over a curve pay for
 /// the normal quantile once.
 pub(crate) fn interval_z(p: f64, se: f64, conf: ConfType, z: f64) -> RInterval {
-    let (scale, scale_na) = selow_scale(se);
-    transformed_interval(p, se, false, scale, scale_na, conf, z)
+    both_sides(|side| bound_z(p, se, conf, z, side))
 }
 
 /// `survfit_confint(p, se, logse = FALSE, conf.type, selow = se)`: as
@@ -159,11 +158,19 @@ pub(crate) fn interval_z(p: f64, se: f64, conf: ConfType, z: f64) -> RInterval {
 /// (so `Inf` where S is 0 and se is not), after computing `scale` from the
 /// untransformed value; the rest is the `logse = TRUE` formula.
 pub(crate) fn interval_z_surv_se(p: f64, se: f64, conf: ConfType, z: f64) -> RInterval {
-    let (scale, scale_na) = selow_scale(se);
-    // ifelse(NaN == 0, ...) is NA, not NaN.
-    let se_na = se.is_nan();
-    let se_log = if se == 0.0 { 0.0 } else { se / p };
-    transformed_interval(p, se_log, se_na, scale, scale_na, conf, z)
+    both_sides(|side| bound_z_surv_se(p, se, conf, z, side))
+}
+
+/// An interval from its two sides.
+pub(crate) fn both_sides(bound: impl Fn(Side) -> (f64, bool)) -> RInterval {
+    let (lower, lower_na) = bound(Side::Lower);
+    let (upper, upper_na) = bound(Side::Upper);
+    RInterval {
+        lower,
+        upper,
+        lower_na,
+        upper_na,
+    }
 }
 
 /// `scale <- ifelse(selow == 0, 1, selow / se)` with `selow = se`: 1 for a
@@ -181,29 +188,10 @@ pub(crate) enum Side {
     Upper,
 }
 
-/// The transform step of `survfit_confint` once `se` is on the log scale;
-/// `se_na` marks an `se` that R holds as NA (so both bounds are NA).
-fn transformed_interval(
-    p: f64,
-    se: f64,
-    se_na: bool,
-    scale: f64,
-    scale_na: bool,
-    conf: ConfType,
-    z: f64,
-) -> RInterval {
-    let (lower, lower_na) = transformed_bound(p, se, se_na, scale, scale_na, conf, z, Side::Lower);
-    let (upper, upper_na) = transformed_bound(p, se, se_na, scale, scale_na, conf, z, Side::Upper);
-    RInterval {
-        lower,
-        upper,
-        lower_na,
-        upper_na,
-    }
-}
-
-/// One side of [`transformed_interval`] (value and R-NA flag), in R's
-/// operation order, so a search that needs only one band pays for one.
+/// One side of the transform step of `survfit_confint` once `se` is on the
+/// log scale (value and R-NA flag), in R's operation order; `se_na` marks an
+/// `se` that R holds as NA (so both bounds are NA). One side at a time, so a
+/// search that needs only one band pays for one.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn transformed_bound(
@@ -280,14 +268,18 @@ fn transformed_bound(
 }
 
 /// One side of [`interval_z`].
+#[inline]
 pub(crate) fn bound_z(p: f64, se: f64, conf: ConfType, z: f64, side: Side) -> (f64, bool) {
     let (scale, scale_na) = selow_scale(se);
     transformed_bound(p, se, false, scale, scale_na, conf, z, side)
 }
 
-/// One side of [`interval_z_surv_se`].
+/// One side of [`interval_z_surv_se`] (R first converts `se` to the log
+/// scale: see there).
+#[inline]
 pub(crate) fn bound_z_surv_se(p: f64, se: f64, conf: ConfType, z: f64, side: Side) -> (f64, bool) {
     let (scale, scale_na) = selow_scale(se);
+    // ifelse(NaN == 0, ...) is NA, not NaN.
     let se_na = se.is_nan();
     let se_log = if se == 0.0 { 0.0 } else { se / p };
     transformed_bound(p, se_log, se_na, scale, scale_na, conf, z, side)

@@ -835,9 +835,6 @@ fn coxfit_iter(d: &Sorted, p: usize, efron: bool, beta: &[f64], w: &mut IterWork
     }
 }
 
-/// Largest compile-time p whose sums [`coxfit_iter_p`] keeps in locals.
-const LOCAL_P: usize = 4;
-
 /// `P > 0`: compile-time dimension (must equal `p_dyn`); `P == 0`: dynamic.
 /// `UNIT`: every weight is 1 (the events' logarithms go into a [`LogProduct`]).
 fn coxfit_iter_p<const P: usize, const UNIT: bool>(
@@ -849,30 +846,6 @@ fn coxfit_iter_p<const P: usize, const UNIT: bool>(
 ) -> f64 {
     let p = if P == 0 { p_dyn } else { P };
     let beta = &beta[..p];
-    // With p known at compile time the sums live in local arrays, which the
-    // compiler keeps in registers; through `w`'s slices every update of
-    // every row would be a store to memory.
-    if P > 0 && P <= LOCAL_P {
-        let mut l = [[0.0_f64; LOCAL_P * LOCAL_P]; 6];
-        let [u, a, a2, imat, cmat, cmat2] = &mut l;
-        let loglik = coxfit_sums::<P, UNIT>(
-            d,
-            p,
-            efron,
-            beta,
-            Sums {
-                u: &mut u[..p],
-                a: &mut a[..p],
-                a2: &mut a2[..p],
-                imat: &mut imat[..p * p],
-                cmat: &mut cmat[..p * p],
-                cmat2: &mut cmat2[..p * p],
-            },
-        );
-        w.u[..p].copy_from_slice(&u[..p]);
-        w.imat[..p * p].copy_from_slice(&imat[..p * p]);
-        return loglik;
-    }
     let IterWork {
         u,
         a,
@@ -881,50 +854,8 @@ fn coxfit_iter_p<const P: usize, const UNIT: bool>(
         cmat,
         cmat2,
     } = w;
-    coxfit_sums::<P, UNIT>(
-        d,
-        p,
-        efron,
-        beta,
-        Sums {
-            u: &mut u[..p],
-            a: &mut a[..p],
-            a2: &mut a2[..p],
-            imat: &mut imat[..p * p],
-            cmat: &mut cmat[..p * p],
-            cmat2: &mut cmat2[..p * p],
-        },
-    )
-}
-
-/// The running sums of one likelihood evaluation.
-struct Sums<'a> {
-    u: &'a mut [f64],
-    a: &'a mut [f64],
-    a2: &'a mut [f64],
-    imat: &'a mut [f64],
-    cmat: &'a mut [f64],
-    cmat2: &'a mut [f64],
-}
-
-/// The body of [`coxfit_iter_p`] on whichever buffers it chose.
-fn coxfit_sums<const P: usize, const UNIT: bool>(
-    d: &Sorted,
-    p: usize,
-    efron: bool,
-    beta: &[f64],
-    sums: Sums,
-) -> f64 {
-    let p = if P == 0 { p } else { P };
-    let beta = &beta[..p];
-    let Sums {
-        u,
-        a,
-        a2,
-        imat,
-        cmat,
-        cmat2,
-    } = sums;
+    let (u, a, a2) = (&mut u[..p], &mut a[..p], &mut a2[..p]);
+    let (imat, cmat, cmat2) = (&mut imat[..p * p], &mut cmat[..p * p], &mut cmat2[..p * p]);
     u.fill(0.0);
     a2.fill(0.0);
     imat.fill(0.0);

@@ -30,9 +30,7 @@
 
 use std::fmt;
 
-use super::confidence::{
-    bound_z, bound_z_surv_se, interval_z, interval_z_surv_se, z_value, ConfType, RInterval, Side,
-};
+use super::confidence::{both_sides, bound_z, bound_z_surv_se, z_value, ConfType, RInterval, Side};
 use super::time_key::total_key;
 
 /// Variance estimator behind a curve's `std_err` and pointwise intervals.
@@ -515,16 +513,7 @@ impl KaplanMeier {
     }
 
     pub(crate) fn interval_at(&self, i: usize, conf: ConfType, z: f64) -> RInterval {
-        match (self.surv.get(i), self.std_err.get(i)) {
-            (Some(&s), Some(&se)) if self.variance.log_scale() => interval_z(s, se, conf, z),
-            (Some(&s), Some(&se)) => interval_z_surv_se(s, se, conf, z),
-            _ => RInterval {
-                lower: f64::NAN,
-                upper: f64::NAN,
-                lower_na: true,
-                upper_na: true,
-            },
-        }
+        both_sides(|side| self.bound_at(i, conf, z, side))
     }
 
     /// One side of [`Self::interval_at`]: the same value, for a search that

@@ -50,7 +50,6 @@ pub fn run(args: &BenchArgs, progress: bool) -> Result<String, Error> {
         .clone()
         .unwrap_or_else(|| workers::default_out(&args.scenario, "bench-estimators"));
     workers::check_replicates(args.run.replicates)?;
-    workers::output_dir(&out_dir)?;
     let mut files = scenario_files(&args.scenario)?;
     if let Some(t) = &args.maic_target {
         files.extend(scenario_files(t)?);

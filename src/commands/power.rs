@@ -94,7 +94,6 @@ pub fn run(args: &PowerArgs, progress: bool) -> Result<String, Error> {
         ));
     }
     workers::check_replicates(args.run.replicates)?;
-    workers::output_dir(&out_dir)?;
     let exec = workers::executor(
         "power",
         args,

@@ -64,7 +64,6 @@ pub fn run(args: &RunArgs, progress: bool) -> Result<String, Error> {
         .out_dir
         .clone()
         .unwrap_or_else(|| Path::new("out").join(&s.meta.name));
-    workers::output_dir(&out_dir)?;
     let exec = workers::executor(
         "run",
         args,

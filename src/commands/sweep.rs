@@ -50,7 +50,6 @@ pub fn run(args: &SweepArgs, progress: bool) -> Result<String, Error> {
         .clone()
         .unwrap_or_else(|| workers::default_out(&args.scenario, "sweep"));
     workers::check_replicates(args.run.replicates)?;
-    workers::output_dir(&out_dir)?;
     let exec = workers::executor(
         "sweep",
         args,

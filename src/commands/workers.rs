@@ -47,7 +47,7 @@ impl ExecArgs {
 }
 
 /// The executor a command runs its study with: whole or a shard, with
-/// checkpoints in `out_dir`.
+/// checkpoints in `out_dir`, which it creates.
 pub fn executor(
     command: &str,
     args: &impl Serialize,
@@ -55,6 +55,7 @@ pub fn executor(
     exec: &ExecArgs,
     out_dir: &std::path::Path,
 ) -> Result<Executor, Error> {
+    output_dir(out_dir)?;
     let header = StudyHeader::new(command, args, files)?;
     Executor::new(header, &exec.options(), out_dir)
 }
