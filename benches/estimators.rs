@@ -137,7 +137,44 @@ fn estimators(c: &mut Criterion) {
             })
         });
     }
+    // W1's Cox fit exactly as the per-replicate path calls it.
+    let w1 = w1_arms();
+    let mut cox = CoxModel::new();
+    group.bench_function("cox_efron_w1_arm", |b| {
+        b.iter(|| {
+            cox.fit(&w1.time, &w1.event, &w1.x, 1, None, Ties::Efron)
+                .map(|f| f.loglik)
+                .unwrap_or(0.0)
+        })
+    });
     group.finish();
+}
+
+/// Issue 7's W1 trial, as `compare_arms` hands it to the Cox fit: 154
+/// experimental (PFS median 11.5 months) and 153 control (6.5) patients,
+/// exponential times, uniform accrual over 14 months, cut-off at month 25,
+/// loss to follow-up 0.01 per month; rows sorted by time, x the 0/1 arm
+/// dummy.
+fn w1_arms() -> Sample {
+    let mut rng = ChaCha8Rng::seed_from_u64(307);
+    let mut rows: Vec<(f64, bool, u32)> = (0..307)
+        .map(|i| {
+            let g = u32::from(i < 154);
+            let median = if g == 1 { 11.5 } else { 6.5 };
+            let t = -rng.gen::<f64>().ln() * median / std::f64::consts::LN_2;
+            let loss = -rng.gen::<f64>().ln() / 0.01;
+            let admin = 25.0 - rng.gen_range(0.0..14.0);
+            let c = loss.min(admin);
+            (t.min(c), t <= c, g)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Sample {
+        time: rows.iter().map(|r| r.0).collect(),
+        event: rows.iter().map(|r| r.1).collect(),
+        group: rows.iter().map(|r| r.2).collect(),
+        x: rows.iter().map(|r| f64::from(r.2)).collect(),
+    }
 }
 
 criterion_group!(benches, estimators);

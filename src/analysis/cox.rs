@@ -57,9 +57,15 @@
 //! to `robust = TRUE` by default as soon as a weight is fractional.)
 //!
 //! Hot path: [`CoxModel`] owns every buffer; after the first fit of a given
-//! size, [`CoxModel::fit`] does not allocate. No input makes it panic.
+//! size, [`CoxModel::fit`] does not allocate. No input makes it panic. A
+//! two-arm model (one 0/1 covariate, no weights, no strata, rows already
+//! sorted by time: what a simulated trial hands over) is fitted on its table
+//! of event times (`two_group`), with the same Newton iterations and rules;
+//! it equals the row-by-row fit up to rounding (tests/cox_two_group.rs).
+//! Rows already in (stratum, time) order skip the general path's sort.
 
 mod robust;
+mod two_group;
 
 use super::linalg::{chol_invert, chol_solve, cholesky};
 use super::log_product::LogProduct;
@@ -277,6 +283,8 @@ pub struct CoxModel {
     beta: Vec<f64>,
     newbeta: Vec<f64>,
     work: IterWork,
+    /// Event-time table of a two-arm fit (see [`two_group`]).
+    table: two_group::Table,
     // outputs
     coef: Vec<f64>,
     se: Vec<f64>,
@@ -419,6 +427,17 @@ impl CoxModel {
         weights: Option<&[f64]>,
         ties: Ties,
     ) -> Result<CoxFit, CoxError> {
+        let efron = ties == Ties::Efron;
+        if strata.is_none() && weights.is_none() && p == 1 {
+            if let Some(n_events) = two_group::eligible(time, event, x) {
+                self.table.collapse(time, event, x, efron);
+                self.p = 1;
+                resize(&mut self.means, 1);
+                self.scale.clear();
+                self.scale.push(1.0);
+                return self.newton(time.len(), n_events, Source::Table);
+            }
+        }
         let n = time.len();
         if n == 0 {
             return Err(CoxError::EmptyInput);
@@ -490,20 +509,19 @@ impl CoxModel {
         }
 
         self.p = p;
-        let ctl = self.control;
 
         // ---- sort by (stratum, time) ----
+        // Rows already in that order (a simulated trial's are) keep it: the
+        // sort's index tie-break makes the identity the sorted order then.
+        let by_key = |a: usize, b: usize| match strata {
+            Some(s) => s[a].cmp(&s[b]).then(time[a].total_cmp(&time[b])),
+            None => time[a].total_cmp(&time[b]),
+        };
         self.order.clear();
         self.order.extend(0..n);
-        match strata {
-            Some(s) => self.order.sort_unstable_by(|&a, &b| {
-                s[a].cmp(&s[b])
-                    .then(time[a].total_cmp(&time[b]))
-                    .then(a.cmp(&b))
-            }),
-            None => self
-                .order
-                .sort_unstable_by(|&a, &b| time[a].total_cmp(&time[b]).then(a.cmp(&b))),
+        if !(1..n).all(|i| by_key(i - 1, i).is_le()) {
+            self.order
+                .sort_unstable_by(|&a, &b| by_key(a, b).then(a.cmp(&b)));
         }
         let d = &mut self.data;
         d.time.clear();
@@ -557,6 +575,17 @@ impl CoxModel {
             self.scale[j] = sc;
         }
 
+        self.newton(n, n_events, Source::Rows { efron })
+    }
+
+    /// coxfit6's Newton-Raphson from beta = 0 on the prepared data, then
+    /// the estimates on the original scale, the infinite-coefficient flags
+    /// and the three global tests.
+    fn newton(&mut self, n: usize, n_events: usize, src: Source) -> Result<CoxFit, CoxError> {
+        let p = self.p;
+        let ctl = self.control;
+        let d = &self.data;
+        let table = &self.table;
         let w = &mut self.work;
         resize(&mut w.u, p);
         resize(&mut w.a, p);
@@ -566,10 +595,9 @@ impl CoxModel {
         resize(&mut w.cmat2, p * p);
         resize(&mut self.beta, p);
         resize(&mut self.newbeta, p);
-        let efron = ties == Ties::Efron;
 
         // ---- initial step at beta = 0 ----
-        let loglik0 = coxfit_iter(d, p, efron, &self.beta, w);
+        let loglik0 = evaluate(d, table, src, p, &self.beta, w);
         if !loglik0.is_finite() {
             return Err(CoxError::NonFiniteLikelihood);
         }
@@ -592,7 +620,7 @@ impl CoxModel {
         let mut final_rank = p;
         for iter in 1..=ctl.iter_max {
             iterations = iter;
-            let newlk = coxfit_iter(d, p, efron, &self.newbeta, w);
+            let newlk = evaluate(d, table, src, p, &self.newbeta, w);
             let info = cholesky(&mut w.imat, p, ctl.toler_chol);
             let notfinite = !newlk.is_finite()
                 || w.u.iter().any(|v| !v.is_finite())
@@ -622,7 +650,7 @@ impl CoxModel {
         if !converged {
             // Ran out of iterations: report the last accepted point, with its
             // (properly factored) information.
-            loglik = coxfit_iter(d, p, efron, &self.beta, w);
+            loglik = evaluate(d, table, src, p, &self.beta, w);
             final_rank = cholesky(&mut w.imat, p, ctl.toler_chol).rank;
         }
         chol_invert(&mut w.imat, p);
@@ -811,6 +839,36 @@ impl CoxModel {
             p_value: chisq_sf(z * z, 1.0),
             infinite: false,
         })
+    }
+}
+
+/// Where a likelihood evaluation takes its data from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// [`Sorted`], row by row.
+    Rows { efron: bool },
+    /// The two-arm event-time table ([`two_group::Table`], p = 1).
+    Table,
+}
+
+/// Log-likelihood at `beta`, with the score in `w.u` and the information
+/// in `w.imat`.
+fn evaluate(
+    d: &Sorted,
+    table: &two_group::Table,
+    src: Source,
+    p: usize,
+    beta: &[f64],
+    w: &mut IterWork,
+) -> f64 {
+    match src {
+        Source::Rows { efron } => coxfit_iter(d, p, efron, beta, w),
+        Source::Table => {
+            let (loglik, u, info) = table.evaluate(beta[0]);
+            w.u[0] = u;
+            w.imat[0] = info;
+            loglik
+        }
     }
 }
 
