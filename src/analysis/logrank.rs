@@ -632,6 +632,7 @@ impl LogRank {
     fn accumulate_two(&mut self, rho: f64, gamma: f64) {
         let recs = &self.recs[..];
         let n = recs.len();
+        let weighted = rho != 0.0 || gamma != 0.0;
         let (mut o, mut e) = ([0.0_f64; 2], [0.0_f64; 2]);
         let mut v = [[0.0_f64; 2]; 2];
         let mut start = 0;
@@ -692,7 +693,11 @@ impl LogRank {
                         }
                     }
                 }
-                km = km * (nrisk - deaths) / nrisk;
+                // The curve only feeds the weight: plain log-rank skips it
+                // (a division per time, on the loop's critical path).
+                if weighted {
+                    km = km * (nrisk - deaths) / nrisk;
+                }
                 risk[0] -= left[0] as f64;
                 risk[1] -= left[1] as f64;
                 i = j;
