@@ -234,11 +234,11 @@ fn lower_block_below(s_first: f64, s_end: f64, se_end: f64, conf: ConfType, z: f
         ConfType::LogLog => s_first < 1.0 && -s_first.ln() > z * se_end * (1.0 + 1e-9) + 1e-300,
         ConfType::Logit | ConfType::Arcsin => false,
     };
-    if !monotone || !(s_end > 0.0) || !se_end.is_finite() {
+    if !monotone || s_end.is_nan() || s_end <= 0.0 || !se_end.is_finite() {
         return None;
     }
     let (v, na) = bound_z(s_end, se_end, conf, z, Side::Lower);
-    (!na && v.is_finite()).then(|| 1.0 - v)
+    (!na && v.is_finite()).then_some(1.0 - v)
 }
 
 /// [`FindQ`]'s answer for the points `(0, 0)` and `(x(k), y(k))`, k in
