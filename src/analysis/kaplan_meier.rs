@@ -167,16 +167,68 @@ impl KaplanMeier {
     ///
     /// If the slices differ in length only the common prefix is used, so a
     /// caller bug cannot turn into a panic inside a simulation loop.
+    ///
+    /// Times already in ascending order (as a simulated replicate's PFS,
+    /// sorted once for every estimator) skip the sort: see
+    /// [`Self::fit_sorted_unweighted`].
     pub fn fit(&mut self, time: &[f64], event: &[bool]) {
         let n = time.len().min(event.len());
-        self.fit_with(&time[..n], |i| event[i], |_| 1.0, KmVariance::Greenwood);
+        let (time, event) = (&time[..n], &event[..n]);
+        if is_sorted(time) {
+            self.fit_sorted_unweighted(time, |i| event[i]);
+        } else {
+            self.fit_with(time, |i| event[i], |_| 1.0, KmVariance::Greenwood);
+        }
     }
 
     /// Fits the reverse Kaplan-Meier curve, `survfit(Surv(time, 1 - event) ~ 1)`:
     /// censorings become the events, which estimates the follow-up distribution.
     pub fn fit_reverse(&mut self, time: &[f64], event: &[bool]) {
         let n = time.len().min(event.len());
-        self.fit_with(&time[..n], |i| !event[i], |_| 1.0, KmVariance::Greenwood);
+        let (time, event) = (&time[..n], &event[..n]);
+        if is_sorted(time) {
+            self.fit_sorted_unweighted(time, |i| !event[i]);
+        } else {
+            self.fit_with(time, |i| !event[i], |_| 1.0, KmVariance::Greenwood);
+        }
+    }
+
+    /// The unweighted fit of times already in the sort's order, in one pass
+    /// without the sort or the index indirection. The result is the general
+    /// path's to the bit: with unit weights every weight sum is an exact
+    /// whole number, so the counts converted to f64 are the sums themselves,
+    /// and the numbers at risk summed from the end are `n - pos` exactly.
+    fn fit_sorted_unweighted(&mut self, time: &[f64], is_event: impl Fn(usize) -> bool) {
+        self.clear();
+        let n = time.len();
+        self.n = n;
+        let mut pos = 0;
+        while pos < n {
+            let t = time[pos];
+            let at_risk = n - pos;
+            let (mut d, mut c) = (0usize, 0usize);
+            // The first subject is consumed unconditionally so a NaN time
+            // (never equal to itself) still advances the loop.
+            loop {
+                if is_event(pos) {
+                    d += 1;
+                } else {
+                    c += 1;
+                }
+                pos += 1;
+                if pos >= n || time[pos] != t {
+                    break;
+                }
+            }
+            self.time.push(t);
+            self.n_risk.push(at_risk);
+            self.n_event.push(d);
+            self.n_censor.push(c);
+            self.w_event.push(d as f64);
+            self.w_censor.push(c as f64);
+            self.w_risk.push(at_risk as f64);
+        }
+        self.curve();
     }
 
     /// The reverse of an unweighted fit, as [`Self::fit_reverse`] on the
@@ -533,28 +585,14 @@ impl KaplanMeier {
     /// observed time R uses the row it prepends at time 0 (survival 1,
     /// std.err 0, bounds 1 for every conf type), and so do we.
     pub fn survival_at(&self, t: f64, conf: ConfType, level: f64) -> Option<Landmark> {
-        let (&first, &last) = (self.time.first()?, self.time.last()?);
-        if !t.is_finite() || t > last {
-            return None;
-        }
-        // findInterval(t, fit0$time): rows with time <= t.
-        let count = self.time.partition_point(|&x| x <= t);
-        // survfit0 prepends a time-0 row unless the data already start there
-        // (start.time = min(0, times)).
-        let prepended = first > 0.0;
-        let row = if prepended {
-            if count == 0 {
-                return Some(Landmark {
-                    time: t,
-                    surv: 1.0,
-                    std_err: 0.0,
-                    lower: 1.0,
-                    upper: 1.0,
-                });
-            }
-            count - 1
-        } else {
-            count.max(1) - 1
+        let Some(row) = self.landmark_row(t)? else {
+            return Some(Landmark {
+                time: t,
+                surv: 1.0,
+                std_err: 0.0,
+                lower: 1.0,
+                upper: 1.0,
+            });
         };
         let surv = self.surv[row];
         let (lower, upper) = self.ci_at_index(row, conf, level);
@@ -566,6 +604,37 @@ impl KaplanMeier {
             upper,
         })
     }
+
+    /// [`Self::survival_at`]'s survival alone, without the interval (two
+    /// transforms) and the normal quantile, for callers that report no CI.
+    pub fn survival_estimate_at(&self, t: f64) -> Option<f64> {
+        Some(self.landmark_row(t)?.map_or(1.0, |row| self.surv[row]))
+    }
+
+    /// The row `summary(fit, times = t)` reads: `None` when R drops `t`,
+    /// `Some(None)` for the time-0 row survfit0 prepends.
+    fn landmark_row(&self, t: f64) -> Option<Option<usize>> {
+        let (&first, &last) = (self.time.first()?, self.time.last()?);
+        if !t.is_finite() || t > last {
+            return None;
+        }
+        // findInterval(t, fit0$time): rows with time <= t.
+        let count = self.time.partition_point(|&x| x <= t);
+        // survfit0 prepends a time-0 row unless the data already start there
+        // (start.time = min(0, times)).
+        let prepended = first > 0.0;
+        Some(if prepended {
+            count.checked_sub(1)
+        } else {
+            Some(count.max(1) - 1)
+        })
+    }
+}
+
+/// Whether `time` is in the order the fit's sort would give it (the IEEE
+/// total order of [`total_key`]); then that sort is the identity.
+fn is_sorted(time: &[f64]) -> bool {
+    time.windows(2).all(|w| total_key(w[0]) <= total_key(w[1]))
 }
 
 #[cfg(test)]

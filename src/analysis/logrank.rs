@@ -542,6 +542,10 @@ impl LogRank {
 
     /// One forward pass per stratum over tie blocks (survdiff2 arithmetic).
     fn accumulate(&mut self, rho: f64, gamma: f64) {
+        if self.k == 2 {
+            self.accumulate_two(rho, gamma);
+            return;
+        }
         let k = self.k;
         let recs = &self.recs[..];
         let n = recs.len();
@@ -619,6 +623,90 @@ impl LogRank {
             }
             start = end;
         }
+    }
+
+    /// [`Self::accumulate`] for two groups (a two-arm trial, the common
+    /// case): the same operations in the same order, so the same bits, with
+    /// the numbers at risk, sums and the variance matrix in registers
+    /// instead of k-long loops over buffers.
+    fn accumulate_two(&mut self, rho: f64, gamma: f64) {
+        let recs = &self.recs[..];
+        let n = recs.len();
+        let weighted = rho != 0.0 || gamma != 0.0;
+        let (mut o, mut e) = ([0.0_f64; 2], [0.0_f64; 2]);
+        let mut v = [[0.0_f64; 2]; 2];
+        let mut start = 0;
+        while start < n {
+            let stratum = recs[start].key >> 32;
+            let mut end = start + 1;
+            while end < n && recs[end].key >> 32 == stratum {
+                end += 1;
+            }
+            let mut risk = [0.0_f64; 2];
+            for r in &recs[start..end] {
+                risk[(r.gev >> 1) as usize & 1] += 1.0;
+            }
+            let mut km = 1.0_f64;
+            let mut i = start;
+            while i < end {
+                let kb = recs[i].key;
+                let mut j = i + 1;
+                // Deaths and leavers per group, counted as the block is found.
+                let mut dead = [0u32; 2];
+                let mut left = [0u32; 2];
+                let tally = |r: &Rec, dead: &mut [u32; 2], left: &mut [u32; 2]| {
+                    let g = (r.gev >> 1) as usize & 1;
+                    dead[g] += r.gev & 1;
+                    left[g] += 1;
+                };
+                tally(&recs[i], &mut dead, &mut left);
+                while j < end && recs[j].key == kb {
+                    tally(&recs[j], &mut dead, &mut left);
+                    j += 1;
+                }
+                let nrisk = (end - i) as f64;
+                // A sum of 0s and 1s: exact whichever way it is added.
+                let deaths = (dead[0] + dead[1]) as f64;
+                if deaths > 0.0 {
+                    let wt = weight(km, rho, gamma);
+                    // obs += wt once per death, as the general loop adds it.
+                    for g in 0..2 {
+                        for _ in 0..dead[g] {
+                            o[g] += wt;
+                        }
+                    }
+                    for g in 0..2 {
+                        e[g] += wt * deaths * risk[g] / nrisk;
+                    }
+                    if nrisk > 1.0 {
+                        let f = wt * wt * deaths * (nrisk - deaths) / (nrisk * (nrisk - 1.0));
+                        let f_n = f / nrisk;
+                        for a in 0..2 {
+                            let ra = risk[a];
+                            if ra == 0.0 {
+                                continue;
+                            }
+                            v[a][a] += f * ra;
+                            let c = f_n * ra;
+                            v[a][0] -= c * risk[0];
+                            v[a][1] -= c * risk[1];
+                        }
+                    }
+                }
+                // The curve only feeds the weight: plain log-rank skips it
+                // (a division per time, on the loop's critical path).
+                if weighted {
+                    km = km * (nrisk - deaths) / nrisk;
+                }
+                risk[0] -= left[0] as f64;
+                risk[1] -= left[1] as f64;
+                i = j;
+            }
+            start = end;
+        }
+        self.obs[..2].copy_from_slice(&o);
+        self.exp[..2].copy_from_slice(&e);
+        self.var[..4].copy_from_slice(&[v[0][0], v[0][1], v[1][0], v[1][1]]);
     }
 
     /// survdiff's rule: informative groups (expected > 0), drop the first,

@@ -212,6 +212,86 @@ impl FindQ {
     }
 }
 
+/// An upper bound on `1 - lower band` over a block of rows of a Greenwood
+/// curve, from its first row's survival `s_first` and its last row's
+/// survival `s_end` and standard error `se_end`; `None` when no cheap bound
+/// holds (then each row is evaluated).
+///
+/// Within a block S does not rise and Greenwood's standard error does not
+/// fall, so where the lower band rises with S and falls with the standard
+/// error, no row's band lies below the last row's, and `1 - band` at the
+/// last row bounds the whole block (up to the transforms' rounding, which
+/// the caller's slack covers). That holds for `plain` (`S (1 - z se)`, or
+/// 0 once that is negative, which bounds nothing) and `log` (`S exp(-z
+/// se)`) everywhere. For `log-log` the band is `exp(-u exp(c / u))` with
+/// `u = -ln S`, `c = z se`: it falls with c, and with u only where `u >= c`,
+/// so the bound needs `-ln S >= z se` at the block's largest S and
+/// standard error (checked with a margin). `logit` and `arcsin` are left to
+/// the row-by-row pass.
+fn lower_block_below(s_first: f64, s_end: f64, se_end: f64, conf: ConfType, z: f64) -> Option<f64> {
+    let monotone = match conf {
+        ConfType::Plain | ConfType::Log => true,
+        ConfType::LogLog => s_first < 1.0 && -s_first.ln() > z * se_end * (1.0 + 1e-9) + 1e-300,
+        ConfType::Logit | ConfType::Arcsin => false,
+    };
+    if !monotone || s_end.is_nan() || s_end <= 0.0 || !se_end.is_finite() {
+        return None;
+    }
+    let (v, na) = bound_z(s_end, se_end, conf, z, Side::Lower);
+    (!na && v.is_finite()).then_some(1.0 - v)
+}
+
+/// [`FindQ`]'s answer for the points `(0, 0)` and `(x(k), y(k))`, k in
+/// `1..=m`, when the values are numbers that never decrease, found by two
+/// binary searches instead of a pass over every point.
+///
+/// An unweighted curve is such a case: each factor `(n - d) / n` is at most
+/// 1, so S never rises, and `1 - S` (correctly rounded) never falls. Then
+/// every step of findq has a closed form: the maximum is the last value;
+/// the smallest shifted value `>= p` first occurs at the first point that
+/// reaches it (`partition_point`); the smallest shifted values are point
+/// 0's (`+-tol`), which `p >= 0` cannot undercut except `p < tol` for the
+/// `+tol` look-up; and the last de-duplicated value is the largest.
+fn monotone_findq(
+    p: f64,
+    m: usize,
+    x: impl Fn(usize) -> f64,
+    y: impl Fn(usize) -> f64,
+) -> Option<f64> {
+    let tol = QUANTILE_TOLERANCE;
+    let value = |k: usize| if k == 0 { 0.0 } else { y(k) };
+    let top = value(m);
+    if top < p {
+        return None;
+    }
+    // First point whose shifted value reaches p (all later ones do too).
+    let first = |shift: f64| {
+        let (mut lo, mut hi) = (0usize, m + 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if value(mid) + shift >= p {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        (lo <= m).then_some(lo)
+    };
+    let indx1 = if p < tol { None } else { first(tol) };
+    let indx2 = first(-tol);
+    let mut quant = match (indx1, indx2) {
+        (Some(i), Some(j)) => Some((x(i) + x(j)) / 2.0),
+        _ => None,
+    };
+    if p == 0.0 {
+        quant = Some(x(0));
+    }
+    if (p - top).abs() < QUANTILE_TOLERANCE {
+        quant = indx1.map(|i| (x(i) + x(m)) / 2.0);
+    }
+    quant
+}
+
 /// The last element of `y[!duplicated(y)]`: the latest point whose value has
 /// not occurred earlier. Quadratic in the worst case, so only used when a
 /// band is not monotone.
@@ -359,23 +439,40 @@ impl KaplanMeier {
         };
 
         // Lower limit: from the start until the curve has passed the best
-        // candidates.
+        // candidates, skipping blocks of rows that provably stay below
+        // p - tol (see `lower_block_below`).
         let mut lo = FindQ::new(p);
         lo.push(0, RVal::Num(0.0));
-        for k in 1..=m {
+        let greenwood = self.variance().log_scale();
+        let mut row_by_row_until = 0;
+        let mut k = 1;
+        while k <= m {
             if settled(&lo).is_some_and(|v| 1.0 - surv[k - 1] - SLACK >= v) {
                 break;
+            }
+            if greenwood && k > row_by_row_until {
+                let end = (k + BLOCK - 1).min(m);
+                if end > k && 1.0 - surv[end - 1] + SLACK < p - tol {
+                    let below = lower_block_below(surv[k - 1], surv[end - 1], se[end - 1], conf, z);
+                    if below.is_some_and(|y| y + SLACK < p - tol) {
+                        k = end + 1;
+                        continue;
+                    }
+                    // Evaluate this block row by row instead of trying again
+                    // at every row.
+                    row_by_row_until = end;
+                }
             }
             let y = lower_band(k);
             near |= is_near(y);
             lo.push(k, y);
+            k += 1;
         }
 
         // Upper limit: from where the curve is near p, block by block once
         // candidates are found.
         let mut hi = FindQ::new(p);
         hi.push(0, RVal::Num(0.0));
-        let greenwood = self.variance().log_scale();
         let mut k = 1;
         while k <= m {
             if 1.0 - surv[k - 1] + SLACK < p - tol {
@@ -424,6 +521,9 @@ impl KaplanMeier {
         let time = self.time();
         let surv = self.surv();
         let x = |k: usize| if k == 0 { 0.0 } else { time[k - 1] };
+        if !self.is_weighted() {
+            return monotone_findq(p, m, x, |k| 1.0 - surv[k - 1]);
+        }
         let y = |k: usize| {
             if k == 0 {
                 RVal::Num(0.0)

@@ -4,9 +4,8 @@
 
 use super::workspace::Workspace;
 use crate::analysis::proportion::clopper_pearson;
-use crate::analysis::time_key::total_key;
-use crate::analysis::{CoxModel, KaplanMeier, LogRank, Weighting};
-use crate::design::Endpoint;
+use crate::analysis::time_key::sort_by_time_key;
+use crate::analysis::{CoxModel, KaplanMeier, Landmark, LogRank, Weighting};
 use crate::outcomes::response::duration_of_response;
 use crate::scenario::Scenario;
 use std::collections::HashMap;
@@ -232,6 +231,16 @@ pub struct Analyser {
     pfs_time: Vec<f64>,
     pfs_event: Vec<bool>,
     pfs_arm: Vec<u32>,
+    /// The cohort's OS sorted by time once per replicate, as PFS is, so
+    /// each arm's OS fit gets sorted input.
+    os_order: Vec<(u64, u32)>,
+    /// Scratch of the sorts.
+    sort_words: Vec<u64>,
+    /// The current arm's Kaplan-Meier PFS and OS at each landmark, read
+    /// once per arm rather than once per column (each PFS read is a
+    /// two-sided interval).
+    pfs_landmarks: Vec<Option<Landmark>>,
+    os_landmarks: Vec<Option<f64>>,
     /// The Cox design matrix (a dummy per non-control arm) and the results.
     x: Vec<f64>,
     logrank: LogRank,
@@ -253,14 +262,7 @@ impl Analyser {
     /// estimator's order within ties is the one it would choose itself).
     fn sort_pfs(&mut self, ws: &Workspace) {
         let o = &ws.observed;
-        self.pfs_order.clear();
-        self.pfs_order.extend(
-            o.pfs_time
-                .iter()
-                .zip(0u32..)
-                .map(|(&t, i)| (total_key(t), i)),
-        );
-        self.pfs_order.sort_unstable();
+        sort_by_time_key(&o.pfs_time, &mut self.sort_words, &mut self.pfs_order);
         self.pfs_time.clear();
         self.pfs_event.clear();
         self.pfs_arm.clear();
@@ -269,6 +271,29 @@ impl Analyser {
             self.pfs_time.push(o.pfs_time[i]);
             self.pfs_event.push(o.pfs_event[i]);
             self.pfs_arm.push(ws.arm[i] as u32);
+        }
+    }
+
+    /// Sorts the cohort's observed OS by time (ties by patient).
+    fn sort_os(&mut self, ws: &Workspace) {
+        sort_by_time_key(
+            &ws.observed.os_time,
+            &mut self.sort_words,
+            &mut self.os_order,
+        );
+    }
+
+    /// Arm `a`'s OS, in time order, into `time` and `event`.
+    fn arm_os(&mut self, ws: &Workspace, a: usize) {
+        self.time.clear();
+        self.event.clear();
+        let o = &ws.observed;
+        for &(_, i) in &self.os_order {
+            let i = i as usize;
+            if ws.arm[i] as usize == a {
+                self.time.push(o.os_time[i]);
+                self.event.push(o.os_event[i]);
+            }
         }
     }
 
@@ -342,7 +367,13 @@ impl Analyser {
         self.event.clear();
         let o = &ws.observed;
         let mut n = 0u64;
-        for i in (0..ws.arm.len()).filter(|&i| ws.arm[i] as usize == a) {
+        // In PFS time order: duration of response is the responders' PFS,
+        // so its fit gets sorted input (the tallies do not depend on order).
+        for &(_, i) in &self.pfs_order {
+            let i = i as usize;
+            if ws.arm[i] as usize != a {
+                continue;
+            }
             n += 1;
             if let Some(&r) = ws.response.get(i) {
                 self.responders += r.is_orr() as usize;
@@ -380,6 +411,9 @@ impl Analyser {
             self.compare_arms(s);
         }
         let os_fit = plan.os || plan.followup;
+        if os_fit {
+            self.sort_os(ws);
+        }
         let per_patient =
             s.response.is_some() || !s.adverse_events.is_empty() || s.death_causes.is_some();
         let mut current_arm = usize::MAX;
@@ -394,7 +428,7 @@ impl Analyser {
                 if a != current_arm {
                     current_arm = a;
                     if os_fit {
-                        ws.arm_endpoint_into(a, Endpoint::Os, &mut self.time, &mut self.event);
+                        self.arm_os(ws, a);
                         self.os.fit(&self.time, &self.event);
                         os_events = self.event.iter().filter(|&&e| e).count();
                         // Only the OS and follow-up medians' estimates are
@@ -409,14 +443,26 @@ impl Analyser {
                     pfs_events = self.event.iter().filter(|&&e| e).count();
                     n = self.time.len();
                     pfs_median = Some(self.pfs.median(plan.conf_type, plan.conf_level));
+                    self.pfs_landmarks.clear();
+                    self.pfs_landmarks.extend(
+                        plan.landmarks
+                            .iter()
+                            .map(|&t| self.pfs.survival_at(t, plan.conf_type, plan.conf_level)),
+                    );
+                    self.os_landmarks.clear();
+                    if plan.os {
+                        self.os_landmarks.extend(
+                            plan.landmarks
+                                .iter()
+                                .map(|&t| self.os.survival_estimate_at(t)),
+                        );
+                    }
                     if per_patient {
                         self.endpoints(s, ws, a);
                     }
                 }
             }
-            let landmark = |km: &KaplanMeier, k: usize| {
-                km.survival_at(plan.landmarks[k], plan.conf_type, plan.conf_level)
-            };
+            let landmark = |k: usize| self.pfs_landmarks.get(k).copied().flatten();
             *out = match col.quantity {
                 Quantity::Patients => n as f64,
                 Quantity::PfsEvents => pfs_events as f64,
@@ -426,10 +472,10 @@ impl Analyser {
                 Quantity::PfsMedianUpper => pfs_median.and_then(|q| q.upper).unwrap_or(NA),
                 Quantity::OsMedian => os_median.unwrap_or(NA),
                 Quantity::FollowupMedian => followup.unwrap_or(NA),
-                Quantity::PfsAt(k) => landmark(&self.pfs, k).map(|l| l.surv).unwrap_or(NA),
-                Quantity::PfsAtLower(k) => landmark(&self.pfs, k).map(|l| l.lower).unwrap_or(NA),
-                Quantity::PfsAtUpper(k) => landmark(&self.pfs, k).map(|l| l.upper).unwrap_or(NA),
-                Quantity::OsAt(k) => landmark(&self.os, k).map(|l| l.surv).unwrap_or(NA),
+                Quantity::PfsAt(k) => landmark(k).map(|l| l.surv).unwrap_or(NA),
+                Quantity::PfsAtLower(k) => landmark(k).map(|l| l.lower).unwrap_or(NA),
+                Quantity::PfsAtUpper(k) => landmark(k).map(|l| l.upper).unwrap_or(NA),
+                Quantity::OsAt(k) => self.os_landmarks.get(k).copied().flatten().unwrap_or(NA),
                 Quantity::Orr => self.responders as f64 / n.max(1) as f64,
                 Quantity::OrrLower => self.orr_ci.0,
                 Quantity::OrrUpper => self.orr_ci.1,
