@@ -1,8 +1,9 @@
 //! One virtual cohort, generated into reused buffers.
 //!
 //! The order of work, and so of random draws, is fixed: covariates, entry
-//! times, arm allocation, latent outcome times (four exponential draws per
-//! patient), loss to follow-up and observation. A replicate allocates nothing
+//! times, arm allocation, best response, latent outcome times (three
+//! exponential draws per patient, four with a discontinuation model), loss to
+//! follow-up and observation, adverse events, death causes. A replicate allocates nothing
 //! here once its buffers have grown to size.
 
 use crate::cohort::{Cohort, GenerateError, GenerationStats};
@@ -250,39 +251,55 @@ fn transition_multipliers(s: &Scenario, n: usize, ws: &mut Workspace) {
     }
 }
 
-/// Latent progression, death and discontinuation times (four `Exp(1)` draws
-/// per patient, in patient order). An arm whose model is the constant-rate
+/// Latent progression, death and discontinuation times (three `Exp(1)`
+/// draws per patient, four with a discontinuation model, in patient order). An arm whose model is the constant-rate
 /// special case samples through [`ConstantRates`], which gives the same
 /// times without the general model's dispatch.
 fn sample_latent_times<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
-    ws.progression.clear();
-    ws.death.clear();
-    ws.discontinuation.clear();
     ws.constant_rates.clear();
     ws.constant_rates
         .extend(s.arms.iter().map(|arm| arm.model.constant_rates()));
     let link = s.response.as_ref().and_then(|r| r.link.as_ref());
-    let [m_prog, m_before, m_after, m_disc] = &ws.multipliers;
+    let Workspace {
+        arm,
+        response,
+        constant_multipliers,
+        multipliers,
+        constant_rates,
+        progression,
+        death,
+        discontinuation,
+        ..
+    } = ws;
+    // Sized once and written through slices: a push per time would reload
+    // each Vec's length and capacity through `ws` on every patient.
+    for v in [&mut *progression, &mut *death, &mut *discontinuation] {
+        v.clear();
+        v.resize(n, f64::INFINITY);
+    }
+    let (arm, progression, death) = (&arm[..n], &mut progression[..n], &mut death[..n]);
+    let discontinuation = &mut discontinuation[..n];
+    let [m_prog, m_before, m_after, m_disc] = &*multipliers;
     for i in 0..n {
-        let a = ws.arm[i] as usize;
-        let link = match (link, ws.response.get(i)) {
+        let a = arm[i] as usize;
+        let link = match (link, response.get(i)) {
             (Some(l), Some(&r)) => l.progression_multiplier(r),
             _ => 1.0,
         };
-        let [c_prog, c_before, c_after, c_disc] = ws.constant_multipliers[a];
+        let [c_prog, c_before, c_after, c_disc] = constant_multipliers[a];
         let m = Multipliers {
             progression: c_prog.unwrap_or_else(|| m_prog[i]) * link,
             death_before_progression: c_before.unwrap_or_else(|| m_before[i]),
             death_after_progression: c_after.unwrap_or_else(|| m_after[i]),
             discontinuation: c_disc.unwrap_or_else(|| m_disc[i]),
         };
-        let t = match &ws.constant_rates[a] {
+        let t = match &constant_rates[a] {
             Some(rates) => rates.sample(&m, rng),
             None => s.arms[a].model.sample(&m, rng),
         };
-        ws.progression.push(t.progression);
-        ws.death.push(t.death);
-        ws.discontinuation.push(t.discontinuation);
+        progression[i] = t.progression;
+        death[i] = t.death;
+        discontinuation[i] = t.discontinuation;
     }
 }
 
