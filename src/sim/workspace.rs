@@ -14,6 +14,7 @@ use crate::outcomes::death_cause::{CauseIndex, VitalStatus};
 use crate::outcomes::effects::{ArmEffects, LinearPredictor};
 use crate::outcomes::illness_death::{ConstantRates, Multipliers};
 use crate::outcomes::response::{Response, ResponseSampler};
+use crate::outcomes::uniform32::HalfWordUniforms;
 use crate::scenario::{ColumnKind, Scenario};
 use rand::Rng;
 
@@ -164,16 +165,17 @@ pub fn simulate_into<R: Rng + ?Sized>(
     // One draw per patient, dead or alive, so streams stay aligned.
     ws.death_cause.clear();
     if let Some(causes) = &s.death_causes {
-        for i in 0..n {
-            let status = if !ws.observed.os_event[i] {
+        let (o, progression, death) = (&ws.observed, &ws.progression, &ws.death);
+        ws.death_cause.extend((0..n).map(|i| {
+            let status = if !o.os_event[i] {
                 VitalStatus::Alive
-            } else if ws.progression[i] < ws.death[i] {
+            } else if progression[i] < death[i] {
                 VitalStatus::DiedAfterProgression
             } else {
                 VitalStatus::DiedBeforeProgression
             };
-            ws.death_cause.push(causes.sample_for_patient(status, rng));
-        }
+            causes.sample_for_patient(status, rng)
+        }));
     }
     Ok(())
 }
@@ -194,10 +196,12 @@ fn sample_responses<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &m
                 .iter()
                 .map(|&offset| r.model.sampler(r.predictor.offset + offset)),
         );
-        for &arm in &ws.arm[..n] {
-            ws.response
-                .push(ws.response_samplers[arm as usize].sample(rng));
-        }
+        let samplers = &ws.response_samplers;
+        ws.response.extend(
+            ws.arm[..n]
+                .iter()
+                .map(|&arm| samplers[arm as usize].sample(rng)),
+        );
     } else {
         for i in 0..n {
             let arm = ws.arm[i] as usize;
@@ -303,12 +307,16 @@ fn sample_latent_times<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws:
     }
 }
 
-/// Adverse events, patient-major (one uniform per patient and event). An
-/// event without covariate terms has one probability for every patient,
-/// computed once.
+/// Adverse events, patient-major: one uniform of 32-bit resolution per
+/// patient and event, two from each word ([`HalfWordUniforms`]: a Bernoulli
+/// draw needs no more), event iff `u < p`. An event without covariate terms
+/// has one probability for every patient, computed once; one with terms
+/// takes its patient's [`AdverseEvent::probability`](crate::outcomes::adverse_events::AdverseEvent::probability)
+/// of the same uniform, so the draws do not depend on which events have terms.
 fn sample_adverse_events<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
     ws.adverse.clear();
-    if s.adverse_events.is_empty() {
+    let k = s.adverse_events.len();
+    if k == 0 {
         return;
     }
     ws.adverse_probability.clear();
@@ -319,16 +327,21 @@ fn sample_adverse_events<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, w
                 .is_empty()
                 .then(|| ae.event.probability(ae.predictor.offset))
         }));
-    for i in 0..n {
-        for (ae, p) in s.adverse_events.iter().zip(&ws.adverse_probability) {
-            let event = match p {
-                Some(p) => {
-                    let u: f64 = rng.gen();
-                    u < *p
-                }
-                None => ae.event.sample(ae.predictor.eval(&ws.cohort, i), rng),
+    ws.adverse.resize(n * k, false);
+    let mut uniforms = HalfWordUniforms::new();
+    for (i, row) in ws.adverse.chunks_exact_mut(k).enumerate() {
+        for ((slot, ae), p) in row
+            .iter_mut()
+            .zip(&s.adverse_events)
+            .zip(&ws.adverse_probability)
+        {
+            let u = uniforms.next(rng);
+            let p = match p {
+                Some(p) => *p,
+                None => ae.event.probability(ae.predictor.eval(&ws.cohort, i)),
             };
-            ws.adverse.push(event);
+            // A NaN probability is no event.
+            *slot = u < p;
         }
     }
 }
