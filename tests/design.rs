@@ -10,7 +10,7 @@
 use cohortsim::design::*;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Exp};
+use rand_distr::{Distribution, Exp, Exp1};
 
 fn rng(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
@@ -30,6 +30,16 @@ fn assert_advanced(before: &ChaCha8Rng, after: &mut ChaCha8Rng, words: usize) {
     let mut expect = before.clone();
     for _ in 0..words {
         expect.next_u64();
+    }
+    assert_eq!(expect.next_u64(), after.next_u64(), "draw count differs");
+}
+
+/// Asserts that `rng` advanced exactly `draws` ziggurat `Exp(1)` variates
+/// relative to `before`.
+fn assert_advanced_exp1(before: &ChaCha8Rng, after: &mut ChaCha8Rng, draws: usize) {
+    let mut expect = before.clone();
+    for _ in 0..draws {
+        let _: f64 = Exp1.sample(&mut expect);
     }
     assert_eq!(expect.next_u64(), after.next_u64(), "draw count differs");
 }
@@ -55,12 +65,75 @@ fn uniform_accrual_ks_sorted_and_draw_count() {
     let before = r.clone();
     let mut e = Vec::new();
     acc.fill_sorted_entries(KS_N, &mut r, &mut e);
-    assert_advanced(&before, &mut r, KS_N);
+    assert_advanced_exp1(&before, &mut r, KS_N + 1);
     assert_eq!(e.len(), KS_N);
     assert!(e.windows(2).all(|w| w[0] <= w[1]));
     assert!(e.iter().all(|&x| (0.0..=d).contains(&x)));
     let stat = ks(&e, |x| (x / d).clamp(0.0, 1.0));
     assert!(stat < ks_crit(KS_N), "KS {stat}");
+}
+
+/// The sorted entries are the order statistics of n iid entry times, not
+/// just a sample with the right margin: over many cohorts of n = 6, the k-th
+/// entry's mean and variance match those of the k-th uniform order
+/// statistic, `D Beta(k, n + 1 - k)`: mean `D k / (n + 1)`, variance
+/// `D^2 k (n + 1 - k) / ((n + 1)^2 (n + 2))`. Tolerances are 4 Monte Carlo
+/// standard errors (of the mean, and of the variance from the sample's
+/// fourth central moment); the covariance of neighbours is checked the same
+/// way (`Cov(U_(j), U_(k)) = j (n + 1 - k) / ((n + 1)^2 (n + 2))`, j < k).
+#[test]
+fn uniform_accrual_order_statistics_moments() {
+    let (d, n, reps) = (12.0, 6usize, 200_000usize);
+    let acc = Accrual::new(d, AccrualShape::Uniform).unwrap();
+    let mut r = rng(11);
+    let mut e = Vec::new();
+    let mut draws = vec![Vec::with_capacity(reps); n];
+    for _ in 0..reps {
+        acc.fill_sorted_entries(n, &mut r, &mut e);
+        for (k, &x) in e.iter().enumerate() {
+            draws[k].push(x / d);
+        }
+    }
+    let m = reps as f64;
+    let np1 = (n + 1) as f64;
+    let mean_of = |v: &[f64]| v.iter().sum::<f64>() / m;
+    for (k0, v) in draws.iter().enumerate() {
+        let k = (k0 + 1) as f64;
+        let (mean, want_mean) = (mean_of(v), k / np1);
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (m - 1.0);
+        let m4 = v.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / m;
+        let want_var = k * (np1 - k) / (np1 * np1 * (np1 + 1.0));
+        let se_mean = (var / m).sqrt();
+        let se_var = ((m4 - var * var) / m).sqrt();
+        assert!(
+            (mean - want_mean).abs() < 4.0 * se_mean,
+            "k {k}: mean {mean} vs {want_mean} (se {se_mean})"
+        );
+        assert!(
+            (var - want_var).abs() < 4.0 * se_var,
+            "k {k}: var {var} vs {want_var} (se {se_var})"
+        );
+        if k0 + 1 < n {
+            let w = &draws[k0 + 1];
+            let mean_w = mean_of(w);
+            let prods: Vec<f64> = v
+                .iter()
+                .zip(w)
+                .map(|(x, y)| (x - mean) * (y - mean_w))
+                .collect();
+            let cov = mean_of(&prods);
+            let var_prod = prods.iter().map(|p| (p - cov).powi(2)).sum::<f64>() / (m - 1.0);
+            let want_cov = k * (np1 - k - 1.0) / (np1 * np1 * (np1 + 1.0));
+            let se_cov = (var_prod / m).sqrt();
+            assert!(
+                (cov - want_cov).abs() < 4.0 * se_cov,
+                "k {k}: cov {cov} vs {want_cov} (se {se_cov})"
+            );
+        }
+    }
+    // Power: an off-by-one normalisation (dividing by S_n instead of
+    // S_{n+1}) would put the last mean at 1, far outside the tolerance.
+    assert!(mean_of(&draws[n - 1]) < 0.9);
 }
 
 /// Independent derivation of the ramp CDF: density proportional to
@@ -450,7 +523,7 @@ fn loss_draws_and_zero_rate() {
         let before = r.clone();
         d.observe_into(&entry, &prog, &death, &mut r, &mut out, &mut scratch)
             .unwrap();
-        assert_advanced(&before, &mut r, entry.len());
+        assert_advanced_exp1(&before, &mut r, entry.len());
         results.push(out.loss.clone());
     }
     assert!(results[0].iter().all(|l| l.is_infinite()));
@@ -460,6 +533,19 @@ fn loss_draws_and_zero_rate() {
         (mean - 20.0).abs() < 4.0 * 20.0 / (n as f64).sqrt(),
         "mean {mean}"
     );
+    // Quantiles q_p = -ln(1 - p) / rate, within 4 SE of a sample quantile,
+    // sqrt(p (1 - p) / n) / f(q_p) with density f(q) = rate (1 - p).
+    let mut sorted = results[1].clone();
+    sorted.sort_by(f64::total_cmp);
+    for p in [0.05, 0.25, 0.5, 0.75, 0.95, 0.99] {
+        let q = sorted[(p * n as f64) as usize];
+        let want = -(1.0f64 - p).ln() / 0.05;
+        let se = (p * (1.0 - p) / n as f64).sqrt() / (0.05 * (1.0 - p));
+        assert!(
+            (q - want).abs() < 4.0 * se,
+            "p {p}: q {q} vs {want} (se {se})"
+        );
+    }
 }
 
 // --------------------------------------------------------- (e) AfterEvents

@@ -145,9 +145,27 @@ fn discontinuation_with_multiplier_one_leaves_pfs_unchanged() {
     assert!(d < ks_critical(N), "PFS KS D = {d}");
 
     // Same draws, and the composite hazard equals the plain one when f = 1.
-    for (p, s) in plain.iter().zip(&stopped) {
+    // (`sample` draws no discontinuation variate for the plain model, so the
+    // shared draws go through `times_for_exp1`.)
+    let mut r = rng(104);
+    for _ in 0..N {
+        let e: [f64; DRAWS_PER_PATIENT] = std::array::from_fn(|_| Exp1.sample(&mut r));
+        let m = Multipliers::REFERENCE;
+        let (p, s) = (base.times_for_exp1(&m, e), disc.times_for_exp1(&m, e));
         assert!(rel_err(s.pfs(), p.pfs()) < 1e-12, "{p:?} vs {s:?}");
         assert!(rel_err(s.death, p.death) < 1e-12);
+    }
+    // Without discontinuation, `sample` is `times_for_exp1` of the last
+    // three draws (the first unused).
+    let mut r = rng(104);
+    for p in &plain[..100] {
+        let e = [
+            0.0,
+            Exp1.sample(&mut r),
+            Exp1.sample(&mut r),
+            Exp1.sample(&mut r),
+        ];
+        assert_eq!(*p, base.times_for_exp1(&Multipliers::REFERENCE, e));
     }
     let discontinued = stopped
         .iter()
@@ -327,8 +345,10 @@ fn forward_clock_differs_from_reset_for_non_constant_hazards() {
 
 // ------------------------------------------------------------ draw discipline
 
+/// Four draws with a discontinuation model, three (the first unused)
+/// without: a model does not spend a draw on a time it cannot produce.
 #[test]
-fn every_patient_consumes_exactly_four_exp1_draws() {
+fn every_patient_consumes_three_exp1_draws_four_with_discontinuation() {
     let models = [
         constant_model(DeathClock::Reset),
         constant_model(DeathClock::Forward),
@@ -337,9 +357,13 @@ fn every_patient_consumes_exactly_four_exp1_draws() {
     for model in models {
         let mut by_model = rng(110);
         let mut by_hand = rng(110);
+        let first = usize::from(model.discontinuation.is_none());
         for _ in 0..1_000 {
             let sampled = model.sample(&Multipliers::REFERENCE, &mut by_model);
-            let e: [f64; DRAWS_PER_PATIENT] = std::array::from_fn(|_| Exp1.sample(&mut by_hand));
+            let mut e = [0.0; DRAWS_PER_PATIENT];
+            for x in &mut e[first..] {
+                *x = Exp1.sample(&mut by_hand);
+            }
             assert_eq!(sampled, model.times_for_exp1(&Multipliers::REFERENCE, e));
         }
         assert_eq!(by_model.gen::<u64>(), by_hand.gen::<u64>());

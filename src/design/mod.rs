@@ -14,8 +14,10 @@
 //! time and reported as an error.
 //!
 //! Random-number use is deterministic in *count*: each hot-path function
-//! documents exactly how many `u64` words it takes from the generator, which
-//! keeps streams aligned across scenarios (common random numbers).
+//! documents exactly how many draws (`u64` words, or ziggurat `Exp(1)`
+//! variates) it takes from the generator, which depends on the cohort size
+//! but not on the design's parameter values, and keeps streams aligned across
+//! scenarios (common random numbers).
 
 pub mod accrual;
 pub mod allocation;

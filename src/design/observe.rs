@@ -6,10 +6,11 @@
 //! # Rules
 //!
 //! 1. **Loss to follow-up.** Exactly one Exp(1) variate `E_i` is drawn per
-//!    patient, in patient order, by inversion of one `u64`
-//!    (`E = -ln(1 - U)`), even when `loss_rate == 0`; so a call consumes
-//!    exactly `n` words and random streams stay aligned across scenarios.
-//!    Loss time `L_i = E_i / loss_rate`, `+inf` when `loss_rate == 0`.
+//!    patient, in patient order, with the ziggurat sampler
+//!    (`rand_distr::Exp1`: no logarithm on its fast path), even when
+//!    `loss_rate == 0`; so a call makes exactly `n` draws and random streams
+//!    stay aligned across scenarios. Loss time `L_i = E_i / loss_rate`,
+//!    `+inf` when `loss_rate == 0`.
 //! 2. **Latent observed event times** (no cut-off yet). Progression is seen at
 //!    the first visit at or after `P_i` (`V_i`, see [`Schedule`]; a
 //!    progression on a visit day is seen that day); death is seen when it
@@ -50,7 +51,9 @@
 
 use super::cutoff::kth_smallest;
 use super::{Cutoff, CutoffError, CutoffOutcome, Endpoint, Schedule, ScheduleError};
+use rand::distributions::Distribution;
 use rand::Rng;
+use rand_distr::Exp1;
 use std::fmt;
 
 /// Observation design: assessment schedule, loss to follow-up and cut-off.
@@ -244,19 +247,18 @@ fn max_finite_entry(entry: &[f64]) -> f64 {
     }
 }
 
-/// Rule 1: one `u64` per patient, in patient order, into `loss`. Without
-/// loss (`loss_rate == 0`) the word is drawn but no logarithm taken: the loss
-/// time is `+inf` whatever the draw.
+/// Rule 1: one ziggurat `Exp(1)` draw per patient, in patient order, into
+/// `loss`. Without loss (`loss_rate == 0`) the draw is still made, so streams
+/// stay aligned, but the loss time is `+inf` whatever the draw.
 fn draw_losses<R: Rng + ?Sized>(loss_rate: f64, rng: &mut R, loss: &mut [f64]) {
     if loss_rate > 0.0 {
         for l in loss.iter_mut() {
-            let u: f64 = rng.gen(); // [0, 1): 1 - u in (0, 1], ln is finite.
-            let e1 = -(1.0 - u).ln();
+            let e1: f64 = Exp1.sample(rng);
             *l = e1 / loss_rate;
         }
     } else {
         for l in loss.iter_mut() {
-            let _: f64 = rng.gen();
+            let _: f64 = Exp1.sample(rng);
             *l = f64::INFINITY;
         }
     }
@@ -346,8 +348,8 @@ impl ObservationDesign {
     ///
     /// `entry` are calendar entry times; `progression` and `death` latent
     /// times after entry (`+inf` if none). Results go to `out` (cleared and
-    /// refilled); `scratch` is working memory for `AfterEvents`. Consumes
-    /// exactly `entry.len()` `u64` words from `rng`. Allocation-free once the
+    /// refilled); `scratch` is working memory for `AfterEvents`. Makes
+    /// exactly `entry.len()` `Exp(1)` draws from `rng`. Allocation-free once the
     /// buffers have reached the cohort size.
     pub fn observe_into<R: Rng + ?Sized>(
         &self,

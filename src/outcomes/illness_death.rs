@@ -5,10 +5,13 @@
 //! (OS >= PFS, death after progression uses its own hazard), which independent
 //! PFS and OS curves cannot guarantee.
 //!
-//! Random-number discipline: every patient consumes exactly
-//! [`DRAWS_PER_PATIENT`] `Exp(1)` draws in a fixed order, whether or not each
-//! is used, so that patient `i` sees the same uniforms in every scenario
-//! (common random numbers) and scenario contrasts are not drowned in noise.
+//! Random-number discipline: every patient consumes the same `Exp(1)` draws
+//! in a fixed order, whether or not each is used, so that patient `i` sees
+//! the same draws in every scenario of one model structure (common random
+//! numbers) and scenario contrasts are not drowned in noise: three
+//! (progression, death before progression, death after progression), and a
+//! fourth, discontinuation, first, only when the model has discontinuation.
+//! A model without it spends no draw on a time that cannot occur.
 //!
 //! ```
 //! use cohortsim::hazard::{Exponential, Weibull};
@@ -33,10 +36,27 @@ use rand::Rng;
 use rand_distr::Exp1;
 use std::fmt;
 
-/// Number of `Exp(1)` draws [`IllnessDeath::sample`] consumes per patient, in
-/// this order: discontinuation, progression, death before progression, death
-/// after progression.
+/// Number of `Exp(1)` draws [`IllnessDeath::times_for_exp1`] takes per
+/// patient, in this order: discontinuation, progression, death before
+/// progression, death after progression. [`IllnessDeath::sample`] draws all
+/// of them with a discontinuation model, and the last three (the first is
+/// unused) without.
 pub const DRAWS_PER_PATIENT: usize = 4;
+
+/// The `Exp(1)` draws of one patient: the discontinuation one only when
+/// `discontinuation` (see [`DRAWS_PER_PATIENT`]); an undrawn one is 0.
+#[inline(always)]
+fn draw_exp1<R: Rng + ?Sized>(discontinuation: bool, rng: &mut R) -> [f64; DRAWS_PER_PATIENT] {
+    let e_disc = if discontinuation {
+        Exp1.sample(rng)
+    } else {
+        0.0
+    };
+    let e_prog = Exp1.sample(rng);
+    let e_death_before = Exp1.sample(rng);
+    let e_death_after = Exp1.sample(rng);
+    [e_disc, e_prog, e_death_before, e_death_after]
+}
 
 /// Time scale of the death hazard after progression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -182,14 +202,12 @@ impl IllnessDeath {
         }
     }
 
-    /// Simulates one patient, consuming exactly [`DRAWS_PER_PATIENT`] `Exp(1)`
-    /// draws (discontinuation, progression, death before progression, death
-    /// after progression) regardless of which are needed.
+    /// Simulates one patient, consuming [`DRAWS_PER_PATIENT`] `Exp(1)` draws
+    /// (discontinuation, progression, death before progression, death after
+    /// progression) regardless of which are needed, or the last three
+    /// without a discontinuation model.
     pub fn sample<R: Rng + ?Sized>(&self, m: &Multipliers, rng: &mut R) -> LatentTimes {
-        let mut draws = [0.0; DRAWS_PER_PATIENT];
-        for draw in &mut draws {
-            *draw = Exp1.sample(rng);
-        }
+        let draws = draw_exp1(self.discontinuation.is_some(), rng);
         self.times_for_exp1(m, draws)
     }
 
@@ -372,15 +390,11 @@ impl IllnessDeath {
 }
 
 impl ConstantRates {
-    /// [`IllnessDeath::sample`] of the model these rates came from: the same
-    /// [`DRAWS_PER_PATIENT`] draws and the same times.
+    /// [`IllnessDeath::sample`] of the model these rates came from (which has
+    /// no discontinuation): the same three draws and the same times.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, m: &Multipliers, rng: &mut R) -> LatentTimes {
-        let mut draws = [0.0; DRAWS_PER_PATIENT];
-        for draw in &mut draws {
-            *draw = Exp1.sample(rng);
-        }
-        self.times_for_exp1(m, draws)
+        self.times_for_exp1(m, draw_exp1(false, rng))
     }
 
     /// [`IllnessDeath::times_for_exp1`] of the model these rates came from.

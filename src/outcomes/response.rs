@@ -440,9 +440,10 @@ impl ResponseSampler {
         if u_ne < self.p_ne || self.not_evaluable {
             return Response::NE;
         }
-        for (&c, level) in self.cumulative.iter().zip(Response::EVALUABLE) {
-            if u < c {
-                return level;
+        // By index: zipping with the by-value level array copied it per call.
+        for k in 0..self.cumulative.len() {
+            if u < self.cumulative[k] {
+                return Response::EVALUABLE[k];
             }
         }
         Response::PD

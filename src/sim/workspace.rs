@@ -1,8 +1,9 @@
 //! One virtual cohort, generated into reused buffers.
 //!
 //! The order of work, and so of random draws, is fixed: covariates, entry
-//! times, arm allocation, latent outcome times (four exponential draws per
-//! patient), loss to follow-up and observation. A replicate allocates nothing
+//! times, arm allocation, best response, latent outcome times (three
+//! exponential draws per patient, four with a discontinuation model), loss to
+//! follow-up and observation, adverse events, death causes. A replicate allocates nothing
 //! here once its buffers have grown to size.
 
 use crate::cohort::{Cohort, GenerateError, GenerationStats};
@@ -13,6 +14,7 @@ use crate::outcomes::death_cause::{CauseIndex, VitalStatus};
 use crate::outcomes::effects::{ArmEffects, LinearPredictor};
 use crate::outcomes::illness_death::{ConstantRates, Multipliers};
 use crate::outcomes::response::{Response, ResponseSampler};
+use crate::outcomes::uniform32::HalfWordUniforms;
 use crate::scenario::{ColumnKind, Scenario};
 use rand::Rng;
 
@@ -163,16 +165,17 @@ pub fn simulate_into<R: Rng + ?Sized>(
     // One draw per patient, dead or alive, so streams stay aligned.
     ws.death_cause.clear();
     if let Some(causes) = &s.death_causes {
-        for i in 0..n {
-            let status = if !ws.observed.os_event[i] {
+        let (o, progression, death) = (&ws.observed, &ws.progression, &ws.death);
+        ws.death_cause.extend((0..n).map(|i| {
+            let status = if !o.os_event[i] {
                 VitalStatus::Alive
-            } else if ws.progression[i] < ws.death[i] {
+            } else if progression[i] < death[i] {
                 VitalStatus::DiedAfterProgression
             } else {
                 VitalStatus::DiedBeforeProgression
             };
-            ws.death_cause.push(causes.sample_for_patient(status, rng));
-        }
+            causes.sample_for_patient(status, rng)
+        }));
     }
     Ok(())
 }
@@ -193,10 +196,12 @@ fn sample_responses<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &m
                 .iter()
                 .map(|&offset| r.model.sampler(r.predictor.offset + offset)),
         );
-        for &arm in &ws.arm[..n] {
-            ws.response
-                .push(ws.response_samplers[arm as usize].sample(rng));
-        }
+        let samplers = &ws.response_samplers;
+        ws.response.extend(
+            ws.arm[..n]
+                .iter()
+                .map(|&arm| samplers[arm as usize].sample(rng)),
+        );
     } else {
         for i in 0..n {
             let arm = ws.arm[i] as usize;
@@ -250,48 +255,68 @@ fn transition_multipliers(s: &Scenario, n: usize, ws: &mut Workspace) {
     }
 }
 
-/// Latent progression, death and discontinuation times (four `Exp(1)` draws
-/// per patient, in patient order). An arm whose model is the constant-rate
+/// Latent progression, death and discontinuation times (three `Exp(1)`
+/// draws per patient, four with a discontinuation model, in patient order). An arm whose model is the constant-rate
 /// special case samples through [`ConstantRates`], which gives the same
 /// times without the general model's dispatch.
 fn sample_latent_times<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
-    ws.progression.clear();
-    ws.death.clear();
-    ws.discontinuation.clear();
     ws.constant_rates.clear();
     ws.constant_rates
         .extend(s.arms.iter().map(|arm| arm.model.constant_rates()));
     let link = s.response.as_ref().and_then(|r| r.link.as_ref());
-    let [m_prog, m_before, m_after, m_disc] = &ws.multipliers;
+    let Workspace {
+        arm,
+        response,
+        constant_multipliers,
+        multipliers,
+        constant_rates,
+        progression,
+        death,
+        discontinuation,
+        ..
+    } = ws;
+    // Sized once and written through slices: a push per time would reload
+    // each Vec's length and capacity through `ws` on every patient.
+    for v in [&mut *progression, &mut *death, &mut *discontinuation] {
+        v.clear();
+        v.resize(n, f64::INFINITY);
+    }
+    let (arm, progression, death) = (&arm[..n], &mut progression[..n], &mut death[..n]);
+    let discontinuation = &mut discontinuation[..n];
+    let [m_prog, m_before, m_after, m_disc] = &*multipliers;
     for i in 0..n {
-        let a = ws.arm[i] as usize;
-        let link = match (link, ws.response.get(i)) {
+        let a = arm[i] as usize;
+        let link = match (link, response.get(i)) {
             (Some(l), Some(&r)) => l.progression_multiplier(r),
             _ => 1.0,
         };
-        let [c_prog, c_before, c_after, c_disc] = ws.constant_multipliers[a];
+        let [c_prog, c_before, c_after, c_disc] = constant_multipliers[a];
         let m = Multipliers {
             progression: c_prog.unwrap_or_else(|| m_prog[i]) * link,
             death_before_progression: c_before.unwrap_or_else(|| m_before[i]),
             death_after_progression: c_after.unwrap_or_else(|| m_after[i]),
             discontinuation: c_disc.unwrap_or_else(|| m_disc[i]),
         };
-        let t = match &ws.constant_rates[a] {
+        let t = match &constant_rates[a] {
             Some(rates) => rates.sample(&m, rng),
             None => s.arms[a].model.sample(&m, rng),
         };
-        ws.progression.push(t.progression);
-        ws.death.push(t.death);
-        ws.discontinuation.push(t.discontinuation);
+        progression[i] = t.progression;
+        death[i] = t.death;
+        discontinuation[i] = t.discontinuation;
     }
 }
 
-/// Adverse events, patient-major (one uniform per patient and event). An
-/// event without covariate terms has one probability for every patient,
-/// computed once.
+/// Adverse events, patient-major: one uniform of 32-bit resolution per
+/// patient and event, two from each word ([`HalfWordUniforms`]: a Bernoulli
+/// draw needs no more), event iff `u < p`. An event without covariate terms
+/// has one probability for every patient, computed once; one with terms
+/// takes its patient's [`AdverseEvent::probability`](crate::outcomes::adverse_events::AdverseEvent::probability)
+/// of the same uniform, so the draws do not depend on which events have terms.
 fn sample_adverse_events<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
     ws.adverse.clear();
-    if s.adverse_events.is_empty() {
+    let k = s.adverse_events.len();
+    if k == 0 {
         return;
     }
     ws.adverse_probability.clear();
@@ -302,16 +327,21 @@ fn sample_adverse_events<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, w
                 .is_empty()
                 .then(|| ae.event.probability(ae.predictor.offset))
         }));
-    for i in 0..n {
-        for (ae, p) in s.adverse_events.iter().zip(&ws.adverse_probability) {
-            let event = match p {
-                Some(p) => {
-                    let u: f64 = rng.gen();
-                    u < *p
-                }
-                None => ae.event.sample(ae.predictor.eval(&ws.cohort, i), rng),
+    ws.adverse.resize(n * k, false);
+    let mut uniforms = HalfWordUniforms::new();
+    for (i, row) in ws.adverse.chunks_exact_mut(k).enumerate() {
+        for ((slot, ae), p) in row
+            .iter_mut()
+            .zip(&s.adverse_events)
+            .zip(&ws.adverse_probability)
+        {
+            let u = uniforms.next(rng);
+            let p = match p {
+                Some(p) => *p,
+                None => ae.event.probability(ae.predictor.eval(&ws.cohort, i)),
             };
-            ws.adverse.push(event);
+            // A NaN probability is no event.
+            *slot = u < p;
         }
     }
 }
