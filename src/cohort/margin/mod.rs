@@ -4,7 +4,9 @@
 //! couple margins, see [`crate::cohort::dependence`]): `U = Phi(Z)`, and the margin maps `U`
 //! to a level or a value. Categorical levels are chosen by comparing `Z` with precomputed
 //! thresholds `Phi^-1(cumulative probability)`, which is the same rule as "first level whose
-//! cumulative probability >= U" but needs no `Phi` evaluation on the hot path.
+//! cumulative probability >= U" but needs no `Phi` evaluation on the hot path; where `U` is
+//! drawn directly (sampled mode, outside the copula) it is compared with the cumulative
+//! probabilities themselves.
 
 pub mod categorical;
 pub mod continuous;
