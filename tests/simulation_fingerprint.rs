@@ -10,7 +10,8 @@
 //! streams on purpose changes them; then re-pin (the failure message prints
 //! the new values), saying why in the commit. Last re-pinned when replicate
 //! streams moved from ChaCha8 to Xoshiro256++ and entry times, loss times and
-//! the draws without a discontinuation model changed (simfast).
+//! the draws without a discontinuation model changed, and sampled covariates
+//! outside the copula moved from normals to uniforms (issue 7, round 4).
 
 use cohortsim::scenario::{self, Scenario};
 use cohortsim::sim::{replicate_rng, simulate_into, Workspace};

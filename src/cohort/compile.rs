@@ -496,10 +496,10 @@ pub(crate) fn compile_copula(
             .map(|&i| covariates[i].name.clone())
             .unwrap_or_default(),
     })?;
-    Ok(Some(Copula {
-        members: members.iter().map(|&i| slot_of[i].unwrap_or(0)).collect(),
+    Ok(Some(Copula::new(
+        members.iter().map(|&i| slot_of[i].unwrap_or(0)).collect(),
         chol,
-    }))
+    )))
 }
 
 pub(crate) fn compile_rule(

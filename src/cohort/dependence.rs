@@ -14,6 +14,8 @@
 //!   only sets rank dependence (Spearman `6/pi * asin(rho/2)` between continuous margins).
 
 use super::margin::{check_level_names, CategoricalMargin, MarginError, Weights};
+use rand::Rng;
+use rand_distr::StandardNormal;
 use std::fmt;
 
 /// Why a dependence specification is invalid (checks that need no other covariate; the
@@ -327,9 +329,34 @@ pub fn cholesky(matrix: &[f64], dim: usize) -> Result<Vec<f64>, usize> {
 pub(crate) struct Copula {
     pub members: Vec<usize>,
     pub chol: Vec<f64>,
+    /// Per row of `chol`, the column of its first non-zero entry: rows of members
+    /// uncorrelated with the earlier ones skip their leading zeros.
+    pub starts: Vec<usize>,
 }
 
 impl Copula {
+    /// From the members' latent slots and the `m x m` row-major Cholesky factor.
+    pub(crate) fn new(members: Vec<usize>, chol: Vec<f64>) -> Self {
+        let m = members.len();
+        let starts = (0..m)
+            .map(|a| {
+                (0..a)
+                    .find(|&b| chol.get(a * m + b).is_some_and(|&x| x != 0.0))
+                    .unwrap_or(a)
+            })
+            .collect();
+        Copula {
+            members,
+            chol,
+            starts,
+        }
+    }
+
+    /// Number of correlated latents.
+    pub(crate) fn len(&self) -> usize {
+        self.members.len()
+    }
+
     /// Replaces the members' independent normals `e` by `L e`, in place (rows from the last
     /// down, so each row still reads unmodified `e` values).
     #[inline]
@@ -341,6 +368,24 @@ impl Copula {
                 s += self.chol[a * m + b] * latent[self.members[b]];
             }
             latent[self.members[a]] = s;
+        }
+    }
+
+    /// Draws one patient's correlated normals into `row` (the members' latents, in member
+    /// order): `m` independent standard normals `e`, then `L e` in place. The zeros of `L`
+    /// (before each row's start, and above the diagonal) are skipped.
+    #[inline]
+    pub(crate) fn draw_row<R: Rng + ?Sized>(&self, rng: &mut R, row: &mut [f64]) {
+        for e in row.iter_mut() {
+            *e = rng.sample(StandardNormal);
+        }
+        let m = row.len().min(self.members.len());
+        for a in (0..m).rev() {
+            let start = self.starts.get(a).copied().unwrap_or(0).min(a);
+            let l = self.chol.get(a * m + start..=a * m + a).unwrap_or_default();
+            let e = row.get(start..=a).unwrap_or_default();
+            let s: f64 = l.iter().zip(e).map(|(l, e)| l * e).sum();
+            row[a] = s;
         }
     }
 }

@@ -9,6 +9,12 @@
 //! in `p` within it, sorted and matched to the latent ranks, and kept strictly inside the
 //! stratum so the derived bands come out exact.
 //!
+//! Draw order (fixed, so a seed always gives the same cohort): first all n patients'
+//! latents, patient by patient, one standard normal (`rand_distr::StandardNormal`) per
+//! non-band covariate in covariate order, with the copula applied to each patient's
+//! latents; then, for each continuous or median/range count covariate in covariate
+//! order, n uniforms (`rng.gen::<f64>()`) for the within-stratum values. Nothing else.
+//!
 //! Ranks use the total order (latent, patient index), so results do not depend on the
 //! selection algorithm. Level groups are found by `select_nth_unstable` (linear time, no
 //! allocation) rather than a full sort; only numeric margins need a sort.
@@ -20,6 +26,7 @@ use super::margin::count::floor_clamped;
 use super::spec::CohortSpec;
 use super::table::{Cohort, Column, GenerationStats};
 use rand::Rng;
+use rand_distr::StandardNormal;
 use std::cmp::Ordering;
 
 /// Total order on (latent, patient index).
@@ -101,7 +108,24 @@ fn clamp_into(y: f64, s: &Stratum, floor: Option<(i64, i64)>) -> f64 {
 }
 
 impl CohortSpec {
-    /// Exact-mode generation (draw order: see [`super::generate`]).
+    /// Step 1 of exact mode's draw order: all latents, patient-major, copula per patient.
+    fn draw_latents<R: Rng + ?Sized>(&self, rng: &mut R, latent: &mut [f64]) {
+        if self.n_latent == 0 {
+            return;
+        }
+        // Patient-major, so one pass over the whole buffer draws in the documented order;
+        // the copula draws nothing and can follow.
+        for z in latent.iter_mut() {
+            *z = rng.sample(StandardNormal);
+        }
+        if let Some(c) = &self.copula {
+            for row in latent.chunks_exact_mut(self.n_latent) {
+                c.apply(row);
+            }
+        }
+    }
+
+    /// Exact-mode generation (draw order: see the module documentation).
     pub(crate) fn generate_exact<R: Rng + ?Sized>(
         &self,
         n: usize,

@@ -13,7 +13,8 @@
 //! With `U = Phi(Z)`: a categorical level is the first whose cumulative probability is
 //! `>= U` (listed order); a continuous value is the piecewise-linear quantile at `U`; a
 //! median/range count is its floor. Children use the row of their parent's level; bands
-//! classify their source's value.
+//! classify their source's value. Sampled mode draws `U` directly for a covariate outside
+//! the copula (the same distribution, with no normal and no `Phi` to compute).
 //!
 //! # Modes
 //! [`Mode::Sampled`] draws each patient from the super-population. [`Mode::Exact`]
@@ -24,14 +25,15 @@
 //! values uniform in `p` within each stratum.
 //!
 //! # Draw order
-//! Fixed, so a seed always gives the same cohort (details in the `generate` module):
-//! 1. both modes first draw all n patients' latents, patient by patient, one standard
-//!    normal (`rand_distr::StandardNormal`) per non-band covariate in covariate order, and
-//!    apply the copula to each patient's latents;
-//! 2. sampled mode then walks the patients in order and redraws (same pattern of normals)
-//!    each one that fails eligibility, until eligible;
-//! 3. exact mode then draws n uniforms (`rng.gen::<f64>()`) per continuous or median/range
-//!    count covariate, in covariate order.
+//! Fixed, so a seed always gives the same cohort (details in the `sampled` and `exact`
+//! modules):
+//! - sampled mode draws the copula members' normals patient by patient, then one uniform
+//!   per patient for each other non-band covariate, column by column in evaluation order,
+//!   then redraws (same pattern, one patient) each patient failing eligibility;
+//! - exact mode draws all n patients' latents, patient by patient, one standard normal
+//!   (`rand_distr::StandardNormal`) per non-band covariate in covariate order (copula
+//!   applied per patient), then n uniforms (`rng.gen::<f64>()`) per continuous or
+//!   median/range count covariate, in covariate order.
 //!
 //! # Hot path
 //! [`CohortSpec::generate_into`] writes into a reused [`Cohort`] (struct of arrays) and
@@ -46,6 +48,7 @@ mod error;
 mod exact;
 mod generate;
 pub mod margin;
+mod sampled;
 mod spec;
 mod table;
 

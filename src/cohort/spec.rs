@@ -11,6 +11,7 @@ use super::eligibility::{CompiledRule, Rule};
 use super::error::SpecError;
 use super::generate::Node;
 use super::margin::{CategoricalMargin, ContinuousMargin, CountMargin, MISSING_LEVEL};
+use super::sampled::{drivers, Driver};
 use super::table::{ColumnKind, Layout};
 use std::sync::Arc;
 
@@ -229,6 +230,8 @@ pub struct CohortSpec {
     pub(crate) n_latent: usize,
     pub(crate) n_uniform: usize,
     pub(crate) copula: Option<Copula>,
+    /// What drives each covariate in sampled mode (see the `sampled` module).
+    pub(crate) drivers: Vec<Driver>,
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) rule_exclusion: Vec<f64>,
     pub(crate) implied: Vec<Option<Vec<f64>>>,
@@ -442,6 +445,7 @@ impl CohortSpec {
             .collect();
 
         let copula = compile_copula(&covariates, &correlations, &slot_of)?;
+        let drivers = drivers(&nodes, copula.as_ref());
 
         let mut compiled_rules = Vec::with_capacity(rules.len());
         let mut rule_exclusion = Vec::with_capacity(rules.len());
@@ -478,6 +482,7 @@ impl CohortSpec {
             n_latent,
             n_uniform,
             copula,
+            drivers,
             rules: compiled_rules,
             rule_exclusion,
             implied,

@@ -4,7 +4,9 @@
 //! couple margins, see [`crate::cohort::dependence`]): `U = Phi(Z)`, and the margin maps `U`
 //! to a level or a value. Categorical levels are chosen by comparing `Z` with precomputed
 //! thresholds `Phi^-1(cumulative probability)`, which is the same rule as "first level whose
-//! cumulative probability >= U" but needs no `Phi` evaluation on the hot path.
+//! cumulative probability >= U" but needs no `Phi` evaluation on the hot path; where `U` is
+//! drawn directly (sampled mode, outside the copula) it is compared with the cumulative
+//! probabilities themselves.
 
 pub mod categorical;
 pub mod continuous;
@@ -287,44 +289,72 @@ pub(crate) fn check_level_names(names: &[String]) -> Result<(), MarginError> {
     Ok(())
 }
 
-/// Latent-normal thresholds that pick a level: the level is the first (with positive
-/// probability) whose threshold `Phi^-1(cumulative probability)` is `>= Z`. Levels of
-/// probability zero are left out, so they can never be drawn (structural zeros hold
-/// exactly, whatever rounding does to the cumulative sums).
+/// Which scale a latent is on: a standard normal `Z`, or a uniform `U` (`Phi(Z)`, drawn
+/// directly when no copula needs the normal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scale {
+    Normal,
+    Uniform,
+}
+
+/// Thresholds that pick a level from a latent: the level is the first (with positive
+/// probability) whose cut is `>= ` the latent. On the uniform scale the cuts are the
+/// cumulative probabilities; on the normal scale they are `Phi^-1` of them (the same
+/// rule for `U = Phi(Z)`, with no `Phi` evaluation on the hot path). Levels of probability
+/// zero are left out, so they can never be drawn (structural zeros hold exactly, whatever
+/// rounding does to the cumulative sums).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Thresholds {
+    /// Cuts on the normal scale.
     z: Vec<f64>,
+    /// Cuts on the uniform scale.
+    u: Vec<f64>,
     level: Vec<u16>,
 }
 
 impl Thresholds {
     pub(crate) fn from_probs(probs: &[f64]) -> Self {
-        let mut z = Vec::new();
+        let mut u = Vec::new();
         let mut level = Vec::new();
         let mut cum = 0.0;
         for (k, &p) in probs.iter().enumerate() {
             if p > 0.0 {
                 cum += p;
-                z.push(std_normal_inv(cum));
+                u.push(cum);
                 level.push(k as u16);
             }
         }
-        match z.last_mut() {
+        match u.last_mut() {
+            // +inf rather than the sum: rounding may leave it just below 1.
             Some(last) => *last = f64::INFINITY,
             None => {
-                z.push(f64::INFINITY);
+                u.push(f64::INFINITY);
                 level.push(0);
             }
         }
-        Thresholds { z, level }
+        let z = u.iter().map(|&c| std_normal_inv(c)).collect();
+        Thresholds { z, u, level }
     }
 
-    /// Level for latent `z`: the number of thresholds below `z` indexes the level.
+    fn cuts(&self, scale: Scale) -> &[f64] {
+        match scale {
+            Scale::Normal => &self.z,
+            Scale::Uniform => &self.u,
+        }
+    }
+
+    /// Level for latent normal `z`.
+    #[inline]
+    pub(crate) fn level(&self, z: f64) -> u16 {
+        self.level_on(Scale::Normal, z)
+    }
+
+    /// Level for latent `x` on `scale`: the number of cuts below `x` indexes the level.
     /// Counting is branch-free (the comparison outcome is data-dependent, so a searching
     /// loop mispredicts). NaN maps to the first level rather than panicking.
     #[inline]
-    pub(crate) fn level(&self, z: f64) -> u16 {
-        let k: usize = self.z.iter().map(|&t| usize::from(z > t)).sum();
+    pub(crate) fn level_on(&self, scale: Scale, x: f64) -> u16 {
+        let k: usize = self.cuts(scale).iter().map(|&t| usize::from(x > t)).sum();
         self.level
             .get(k)
             .or(self.level.last())
@@ -332,36 +362,38 @@ impl Thresholds {
             .unwrap_or(0)
     }
 
-    /// [`Thresholds::level`] of every latent in `z`, into `out` (as far as both go).
+    /// [`Thresholds::level_on`] of every latent in `x`, into `out` (as far as both go).
     ///
-    /// The same levels, faster: the last threshold is `+inf` (see `from_probs`), which no
-    /// `z` exceeds, so only the others are counted and the count always indexes a level;
-    /// and the common short lists (one to three finite thresholds: binary and
+    /// The same levels, faster: the last cut is `+inf` (see `from_probs`), which no
+    /// latent exceeds, so only the others are counted and the count always indexes a
+    /// level; and the common short lists (one to three finite cuts: binary and
     /// three-level covariates) get loops with the comparisons unrolled.
-    pub(crate) fn levels_into(&self, z: impl Iterator<Item = f64>, out: &mut [u16]) {
-        let finite = match self.z.split_last() {
-            Some((&f64::INFINITY, finite)) if self.level.len() == self.z.len() => finite,
+    #[inline]
+    pub(crate) fn levels_into(&self, scale: Scale, x: impl Iterator<Item = f64>, out: &mut [u16]) {
+        let cuts = self.cuts(scale);
+        let finite = match cuts.split_last() {
+            Some((&f64::INFINITY, finite)) if self.level.len() == cuts.len() => finite,
             _ => {
                 // Not as `from_probs` builds them: the general rule.
-                for (x, z) in out.iter_mut().zip(z) {
-                    *x = self.level(z);
+                for (o, x) in out.iter_mut().zip(x) {
+                    *o = self.level_on(scale, x);
                 }
                 return;
             }
         };
         let level = self.level.as_slice();
-        let pairs = out.iter_mut().zip(z);
+        let pairs = out.iter_mut().zip(x);
         match *finite {
-            [] => pairs.for_each(|(x, _)| *x = level[0]),
-            [t0] => pairs.for_each(|(x, z)| *x = level[usize::from(z > t0)]),
+            [] => pairs.for_each(|(o, _)| *o = level[0]),
+            [t0] => pairs.for_each(|(o, x)| *o = level[usize::from(x > t0)]),
             [t0, t1] => {
-                pairs.for_each(|(x, z)| *x = level[usize::from(z > t0) + usize::from(z > t1)])
+                pairs.for_each(|(o, x)| *o = level[usize::from(x > t0) + usize::from(x > t1)])
             }
-            [t0, t1, t2] => pairs.for_each(|(x, z)| {
-                *x = level[usize::from(z > t0) + usize::from(z > t1) + usize::from(z > t2)]
+            [t0, t1, t2] => pairs.for_each(|(o, x)| {
+                *o = level[usize::from(x > t0) + usize::from(x > t1) + usize::from(x > t2)]
             }),
-            _ => pairs.for_each(|(x, z)| {
-                *x = level[finite.iter().map(|&t| usize::from(z > t)).sum::<usize>()]
+            _ => pairs.for_each(|(o, x)| {
+                *o = level[finite.iter().map(|&t| usize::from(x > t)).sum::<usize>()]
             }),
         }
     }
@@ -369,7 +401,7 @@ impl Thresholds {
 
 #[cfg(test)]
 mod tests {
-    use super::Thresholds;
+    use super::{std_normal_cdf, Scale, Thresholds};
     use rand::{Rng, SeedableRng};
     use rand_distr::StandardNormal;
 
@@ -391,13 +423,43 @@ mod tests {
         ];
         let mut z: Vec<f64> = (0..2000).map(|_| rng.sample(StandardNormal)).collect();
         z.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0]);
+        let mut u: Vec<f64> = z.iter().map(|&z| std_normal_cdf(z)).collect();
+        u.extend([0.0, 1.0, 1.0f64.next_down()]);
         for p in probs {
             let t = Thresholds::from_probs(p);
             z.extend(t.z.iter().copied());
-            let mut out = vec![u16::MAX; z.len()];
-            t.levels_into(z.iter().copied(), &mut out);
-            let want: Vec<u16> = z.iter().map(|&z| t.level(z)).collect();
-            assert_eq!(out, want, "{p:?}");
+            u.extend(t.u.iter().copied());
+            for (scale, x) in [(Scale::Normal, &z), (Scale::Uniform, &u)] {
+                let mut out = vec![u16::MAX; x.len()];
+                t.levels_into(scale, x.iter().copied(), &mut out);
+                let want: Vec<u16> = x.iter().map(|&x| t.level_on(scale, x)).collect();
+                assert_eq!(out, want, "{p:?} {scale:?}");
+            }
+        }
+    }
+
+    /// Both scales pick the same level: `U = Phi(Z)` on the uniform cuts gives `Z`'s
+    /// level on the normal cuts (away from rounding distance of a cut).
+    #[test]
+    fn uniform_and_normal_scales_agree() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for p in [
+            &[0.3, 0.7][..],
+            &[0.2, 0.0, 0.8],
+            &[0.05, 0.1, 0.15, 0.2, 0.2, 0.3],
+        ] {
+            let t = Thresholds::from_probs(p);
+            for _ in 0..20_000 {
+                let z: f64 = rng.sample(StandardNormal);
+                if t.z.iter().any(|&c| (z - c).abs() < 1e-9) {
+                    continue;
+                }
+                assert_eq!(
+                    t.level_on(Scale::Uniform, std_normal_cdf(z)),
+                    t.level(z),
+                    "{z}"
+                );
+            }
         }
     }
 }
