@@ -104,15 +104,15 @@ fn variant(name: &str, edits: &[(&str, &str)]) -> Scenario {
 
 const SHIPPED: [(&str, u64); 10] = [
     ("bench-w1", 5119014376288637749),
-    ("botkin-isapd-2024", 12199514848962604091),
-    ("icaria-mm", 757796135116249833),
-    ("image-isapd-rwe", 8916767870585441715),
-    ("japan-isapd-pms", 2934281907658369101),
-    ("panorama-rwe", 14568134681905861670),
-    ("panorama1-trial", 4595378347007510383),
+    ("botkin-isapd-2024", 10625994053277603025),
+    ("icaria-mm", 15121008847820343083),
+    ("image-isapd-rwe", 8137234890379461330),
+    ("japan-isapd-pms", 492214832547864548),
+    ("panorama-rwe", 16335256198469339120),
+    ("panorama1-trial", 5570313488061582557),
     ("poems-asct-mayo", 3396062405251598132),
-    ("poems-asct-nakaseko", 11375231950674301981),
-    ("uk-isapd-rwe", 9747880796701823745),
+    ("poems-asct-nakaseko", 1211175896195380016),
+    ("uk-isapd-rwe", 16226730116358018267),
 ];
 
 #[test]
