@@ -503,3 +503,66 @@ fn constant_rates_fast_path_matches_the_general_model_bit_for_bit() {
         assert_eq!(other.constant_rates(), None);
     }
 }
+
+/// Shared-multiplier time scales: the same draws as the constant-rate path,
+/// times equal up to a few ulps, `None` for the edge cases that path handles,
+/// and PFS and OS that follow their closed forms.
+#[test]
+fn time_scales_match_constant_rates_up_to_rounding_and_the_closed_forms() {
+    use cohortsim::outcomes::time_scales::TimeScales;
+    let model = constant_model(DeathClock::Reset);
+    let fast = model.constant_rates().expect("constant-rate model");
+    let mut r = rng(43);
+    for _ in 0..20_000 {
+        let mut pick = || (r.gen::<f64>() * 8.0 - 4.0).exp();
+        let m = Multipliers {
+            progression: pick(),
+            death_before_progression: pick(),
+            death_after_progression: pick(),
+            discontinuation: 1.0,
+        };
+        let scales = TimeScales::new(&fast, &m).expect("finite positive multipliers");
+        let e: [f64; DRAWS_PER_PATIENT] = std::array::from_fn(|_| Exp1.sample(&mut r));
+        let (want, got) = (fast.times_for_exp1(&m, e), scales.times_for_exp1(e));
+        // Each time is 3 roundings from exact either way; a progression
+        // decided by a near-tie may flip, so compare only when it is clear.
+        let (t01, t02) = (want.progression, want.death);
+        let u01 = e[1] / (L01 * m.progression);
+        if rel_err(u01, e[2] / (L02 * m.death_before_progression)) < 1e-12 {
+            continue;
+        }
+        assert_eq!(t01.is_finite(), got.progression.is_finite(), "{m:?} {e:?}");
+        if t01.is_finite() {
+            assert!(rel_err(got.progression, t01) < 4.0 * f64::EPSILON);
+        }
+        assert!(
+            rel_err(got.death, t02) < 8.0 * f64::EPSILON,
+            "{want:?} {got:?}"
+        );
+    }
+    for odd in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let m = Multipliers {
+            death_after_progression: odd,
+            ..Multipliers::REFERENCE
+        };
+        assert_eq!(TimeScales::new(&fast, &m), None);
+    }
+    let m = Multipliers {
+        progression: 0.7,
+        ..Multipliers::REFERENCE
+    };
+    let scales = TimeScales::new(&fast, &m).unwrap();
+    let (mut a, mut b) = (rng(6), rng(6));
+    let times: Vec<LatentTimes> = (0..N).map(|_| scales.sample(&mut a)).collect();
+    for _ in 0..N {
+        fast.sample(&m, &mut b);
+    }
+    assert_eq!(a.gen::<u64>(), b.gen::<u64>());
+    let l01 = 0.7 * L01;
+    let pfs: Vec<f64> = times.iter().map(|t| t.pfs()).collect();
+    let os: Vec<f64> = times.iter().map(|t| t.death).collect();
+    let d_pfs = ks_statistic(&pfs, |t| 1.0 - (-(l01 + L02) * t).exp());
+    let d_os = ks_statistic(&os, |t| 1.0 - os_survival_constant(l01, L02, L12, t));
+    assert!(d_pfs < ks_critical(N), "PFS KS {d_pfs}");
+    assert!(d_os < ks_critical(N), "OS KS {d_os}");
+}

@@ -103,14 +103,14 @@ fn variant(name: &str, edits: &[(&str, &str)]) -> Scenario {
 }
 
 const SHIPPED: [(&str, u64); 10] = [
-    ("bench-w1", 5119014376288637749),
+    ("bench-w1", 8418970623607956521),
     ("botkin-isapd-2024", 10625994053277603025),
     ("icaria-mm", 15121008847820343083),
     ("image-isapd-rwe", 8137234890379461330),
     ("japan-isapd-pms", 492214832547864548),
     ("panorama-rwe", 16335256198469339120),
     ("panorama1-trial", 5570313488061582557),
-    ("poems-asct-mayo", 3396062405251598132),
+    ("poems-asct-mayo", 12754811011802370077),
     ("poems-asct-nakaseko", 1211175896195380016),
     ("uk-isapd-rwe", 16226730116358018267),
 ];

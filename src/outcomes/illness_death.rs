@@ -46,7 +46,10 @@ pub const DRAWS_PER_PATIENT: usize = 4;
 /// The `Exp(1)` draws of one patient: the discontinuation one only when
 /// `discontinuation` (see [`DRAWS_PER_PATIENT`]); an undrawn one is 0.
 #[inline(always)]
-fn draw_exp1<R: Rng + ?Sized>(discontinuation: bool, rng: &mut R) -> [f64; DRAWS_PER_PATIENT] {
+pub(crate) fn draw_exp1<R: Rng + ?Sized>(
+    discontinuation: bool,
+    rng: &mut R,
+) -> [f64; DRAWS_PER_PATIENT] {
     let e_disc = if discontinuation {
         Exp1.sample(rng)
     } else {
@@ -390,6 +393,15 @@ impl IllnessDeath {
 }
 
 impl ConstantRates {
+    /// The three rates: progression, death before and death after progression.
+    pub fn rates(&self) -> [f64; 3] {
+        [
+            self.progression,
+            self.death_before_progression,
+            self.death_after_progression,
+        ]
+    }
+
     /// [`IllnessDeath::sample`] of the model these rates came from (which has
     /// no discontinuation): the same three draws and the same times.
     #[inline]

@@ -9,6 +9,7 @@ pub mod effects;
 pub mod illness_death;
 mod logit;
 pub mod response;
+pub mod time_scales;
 pub mod uniform32;
 
 pub use illness_death::{

@@ -14,6 +14,7 @@ use crate::outcomes::death_cause::{CauseIndex, VitalStatus};
 use crate::outcomes::effects::{ArmEffects, LinearPredictor};
 use crate::outcomes::illness_death::{ConstantRates, Multipliers};
 use crate::outcomes::response::{Response, ResponseSampler};
+use crate::outcomes::time_scales::TimeScales;
 use crate::outcomes::uniform32::HalfWordUniforms;
 use crate::scenario::{ColumnKind, Scenario};
 use rand::Rng;
@@ -46,6 +47,9 @@ pub struct Workspace {
     multipliers: [Vec<f64>; 4],
     /// Per arm, its rates when its model is the constant-rate special case.
     constant_rates: Vec<Option<ConstantRates>>,
+    /// Per arm, its time scales when its rates are constant and every patient
+    /// shares its multipliers.
+    time_scales: Vec<Option<TimeScales>>,
     /// Per arm, its best-response sampler (no covariate effects on response).
     response_samplers: Vec<ResponseSampler>,
     /// Per adverse event, its probability when it has no covariate terms.
@@ -258,18 +262,37 @@ fn transition_multipliers(s: &Scenario, n: usize, ws: &mut Workspace) {
 /// Latent progression, death and discontinuation times (three `Exp(1)`
 /// draws per patient, four with a discontinuation model, in patient order). An arm whose model is the constant-rate
 /// special case samples through [`ConstantRates`], which gives the same
-/// times without the general model's dispatch.
+/// times without the general model's dispatch, or, when all its patients
+/// share their multipliers, through its [`TimeScales`] (the same draws, times
+/// equal up to rounding, no division per patient).
 fn sample_latent_times<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws: &mut Workspace) {
     ws.constant_rates.clear();
     ws.constant_rates
         .extend(s.arms.iter().map(|arm| arm.model.constant_rates()));
     let link = s.response.as_ref().and_then(|r| r.link.as_ref());
+    // A response link makes the progression multiplier vary by patient.
+    let linked = link.is_some() && !ws.response.is_empty();
+    ws.time_scales.clear();
+    ws.time_scales
+        .extend(ws.constant_rates.iter().zip(&ws.constant_multipliers).map(
+            |(rates, &[c_prog, c_before, c_after, _])| {
+                let rates = rates.as_ref().filter(|_| !linked)?;
+                let m = Multipliers {
+                    progression: c_prog?,
+                    death_before_progression: c_before?,
+                    death_after_progression: c_after?,
+                    discontinuation: 1.0,
+                };
+                TimeScales::new(rates, &m)
+            },
+        ));
     let Workspace {
         arm,
         response,
         constant_multipliers,
         multipliers,
         constant_rates,
+        time_scales,
         progression,
         death,
         discontinuation,
@@ -286,6 +309,12 @@ fn sample_latent_times<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, ws:
     let [m_prog, m_before, m_after, m_disc] = &*multipliers;
     for i in 0..n {
         let a = arm[i] as usize;
+        if let Some(scales) = &time_scales[a] {
+            let t = scales.sample(rng);
+            progression[i] = t.progression;
+            death[i] = t.death;
+            continue;
+        }
         let link = match (link, response.get(i)) {
             (Some(l), Some(&r)) => l.progression_multiplier(r),
             _ => 1.0,
