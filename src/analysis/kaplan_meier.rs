@@ -202,6 +202,8 @@ impl KaplanMeier {
         self.clear();
         let n = time.len();
         self.n = n;
+        self.reserve(n);
+        let (mut km, mut greenwood) = (1.0_f64, 0.0_f64);
         let mut pos = 0;
         while pos < n {
             let t = time[pos];
@@ -220,15 +222,23 @@ impl KaplanMeier {
                     break;
                 }
             }
+            let (nr, df) = (at_risk as f64, d as f64);
+            // `curve`'s step, fused so the table is not read back in a
+            // second pass (same operations in the same order: same bits).
+            if d > 0 && df > 0.0 {
+                km *= (nr - df) / nr;
+                greenwood += df / (nr * (nr - df));
+            }
             self.time.push(t);
             self.n_risk.push(at_risk);
             self.n_event.push(d);
             self.n_censor.push(c);
-            self.w_event.push(d as f64);
+            self.w_event.push(df);
             self.w_censor.push(c as f64);
-            self.w_risk.push(at_risk as f64);
+            self.w_risk.push(nr);
+            self.surv.push(km);
+            self.std_err.push(greenwood.sqrt());
         }
-        self.curve();
     }
 
     /// The reverse of an unweighted fit, as [`Self::fit_reverse`] on the
@@ -305,6 +315,20 @@ impl KaplanMeier {
         self.fit_with(time, |i| event[i], |i| weights[i], variance);
         self.weighted = true;
         Ok(())
+    }
+
+    /// Room for `rows` rows in every column of the table, so the pushes of
+    /// a fit never reallocate midway.
+    fn reserve(&mut self, rows: usize) {
+        self.time.reserve(rows);
+        self.n_risk.reserve(rows);
+        self.n_event.reserve(rows);
+        self.n_censor.reserve(rows);
+        self.w_risk.reserve(rows);
+        self.w_event.reserve(rows);
+        self.w_censor.reserve(rows);
+        self.surv.reserve(rows);
+        self.std_err.reserve(rows);
     }
 
     fn clear(&mut self) {

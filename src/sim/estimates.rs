@@ -263,15 +263,18 @@ impl Analyser {
     fn sort_pfs(&mut self, ws: &Workspace) {
         let o = &ws.observed;
         sort_by_time_key(&o.pfs_time, &mut self.sort_words, &mut self.pfs_order);
+        // One `extend` per column: the length is known up front, so there
+        // is no capacity check per row.
+        let order = &self.pfs_order;
         self.pfs_time.clear();
+        self.pfs_time
+            .extend(order.iter().map(|&(_, i)| o.pfs_time[i as usize]));
         self.pfs_event.clear();
+        self.pfs_event
+            .extend(order.iter().map(|&(_, i)| o.pfs_event[i as usize]));
         self.pfs_arm.clear();
-        for &(_, i) in &self.pfs_order {
-            let i = i as usize;
-            self.pfs_time.push(o.pfs_time[i]);
-            self.pfs_event.push(o.pfs_event[i]);
-            self.pfs_arm.push(ws.arm[i] as u32);
-        }
+        self.pfs_arm
+            .extend(order.iter().map(|&(_, i)| ws.arm[i as usize] as u32));
     }
 
     /// Sorts the cohort's observed OS by time (ties by patient).
@@ -326,11 +329,16 @@ impl Analyser {
         self.logrank_p = r.p_value;
 
         let others: usize = k - 1;
+        // Row-major, one dummy per non-control arm (arm j > control is
+        // column j - 1): zero everywhere, then one 1 per non-control row.
         self.x.clear();
-        for &a in &self.pfs_arm {
-            let a = a as usize;
-            for j in (0..k).filter(|&j| j != control) {
-                self.x.push(if a == j { 1.0 } else { 0.0 });
+        self.x.resize(self.pfs_arm.len() * others, 0.0);
+        if others > 0 {
+            for (row, &a) in self.x.chunks_exact_mut(others).zip(&self.pfs_arm) {
+                let a = a as usize;
+                if a != control && a < k {
+                    row[a - usize::from(a > control)] = 1.0;
+                }
             }
         }
         self.hr.clear();
