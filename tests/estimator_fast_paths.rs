@@ -4,7 +4,7 @@
 //! two-group log-rank (no k-long loops). Each is compared with the general
 //! computation on the same data, over many random cohorts with ties.
 
-use cohortsim::analysis::{KaplanMeier, LogRank, Weighting};
+use cohortsim::analysis::{KaplanMeier, LogRank, LogRankResult, Weighting};
 use rand::{Rng, SeedableRng};
 
 /// Random survival data: exponential times, on a grid (ties) or not,
@@ -100,6 +100,31 @@ fn unweighted_median_estimate_equals_findq_pass() {
     }
 }
 
+/// A two-group test (`two`, result `a`) and the same data run as three
+/// groups, the third empty (`three`, result `b`): the same bits everywhere.
+fn assert_same_test(
+    a: &LogRankResult,
+    b: &LogRankResult,
+    two: &LogRank,
+    three: &LogRank,
+    what: &str,
+) {
+    assert_eq!(a.chisq.to_bits(), b.chisq.to_bits(), "{what}");
+    assert_eq!(a.p_value.to_bits(), b.p_value.to_bits(), "{what}");
+    assert_eq!((a.df, a.rank), (b.df, b.rank), "{what}");
+    assert_eq!(bits(two.observed()), bits(&three.observed()[..2]), "{what}");
+    assert_eq!(bits(two.expected()), bits(&three.expected()[..2]), "{what}");
+    for i in 0..2 {
+        for j in 0..2 {
+            assert_eq!(
+                two.variance_at(i, j).to_bits(),
+                three.variance_at(i, j).to_bits(),
+                "{what} var {i} {j}"
+            );
+        }
+    }
+}
+
 #[test]
 fn two_group_logrank_equals_the_k_group_loops() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
@@ -122,20 +147,7 @@ fn two_group_logrank_equals_the_k_group_loops() {
         let a = two.test(&time, &event, &group, 2, strata, w);
         let b = three.test(&time, &event, &group, 3, strata, w);
         let what = format!("round {round}");
-        assert_eq!(a.chisq.to_bits(), b.chisq.to_bits(), "{what}");
-        assert_eq!(a.p_value.to_bits(), b.p_value.to_bits(), "{what}");
-        assert_eq!((a.df, a.rank), (b.df, b.rank), "{what}");
-        assert_eq!(bits(two.observed()), bits(&three.observed()[..2]), "{what}");
-        assert_eq!(bits(two.expected()), bits(&three.expected()[..2]), "{what}");
-        for i in 0..2 {
-            for j in 0..2 {
-                assert_eq!(
-                    two.variance_at(i, j).to_bits(),
-                    three.variance_at(i, j).to_bits(),
-                    "{what} var {i} {j}"
-                );
-            }
-        }
+        assert_same_test(&a, &b, &two, &three, &what);
     }
 }
 
@@ -160,19 +172,6 @@ fn untied_two_group_logrank_equals_the_k_group_loops() {
         let a = two.test(&time, &event, &group, 2, None, Weighting::LogRank);
         let b = three.test(&time, &event, &group, 3, None, Weighting::LogRank);
         let what = format!("round {round}, n {n}");
-        assert_eq!(a.chisq.to_bits(), b.chisq.to_bits(), "{what}");
-        assert_eq!(a.p_value.to_bits(), b.p_value.to_bits(), "{what}");
-        assert_eq!((a.df, a.rank), (b.df, b.rank), "{what}");
-        assert_eq!(bits(two.observed()), bits(&three.observed()[..2]), "{what}");
-        assert_eq!(bits(two.expected()), bits(&three.expected()[..2]), "{what}");
-        for i in 0..2 {
-            for j in 0..2 {
-                assert_eq!(
-                    two.variance_at(i, j).to_bits(),
-                    three.variance_at(i, j).to_bits(),
-                    "{what} var {i} {j}"
-                );
-            }
-        }
+        assert_same_test(&a, &b, &two, &three, &what);
     }
 }

@@ -556,12 +556,7 @@ impl LogRank {
 
         let mut start = 0;
         while start < n {
-            // stratum [start, end)
-            let stratum = recs[start].key >> 32;
-            let mut end = start + 1;
-            while end < n && recs[end].key >> 32 == stratum {
-                end += 1;
-            }
+            let end = stratum_end(recs, start);
             risk.fill(0.0);
             for r in &recs[start..end] {
                 risk[(r.gev >> 1) as usize] += 1.0;
@@ -642,11 +637,7 @@ impl LogRank {
         let mut v = [[0.0_f64; 2]; 2];
         let mut start = 0;
         while start < n {
-            let stratum = recs[start].key >> 32;
-            let mut end = start + 1;
-            while end < n && recs[end].key >> 32 == stratum {
-                end += 1;
-            }
+            let end = stratum_end(recs, start);
             let mut risk = [0.0_f64; 2];
             for r in &recs[start..end] {
                 risk[(r.gev >> 1) as usize & 1] += 1.0;
@@ -848,6 +839,16 @@ fn ginv_quadratic(a: &mut [f64], z: &mut [f64], p: usize) -> (f64, usize) {
 /// `S(t-)^rho * (1 - S(t-))^gamma`, with exponents 0 and 1 short-cut
 /// (bit-identical to `pow`).
 #[inline]
+/// End (exclusive) of the stratum that starts at `recs[start]`: records
+/// are in (stratum, time) order with the stratum in the key's high half.
+fn stratum_end(recs: &[Rec], start: usize) -> usize {
+    let stratum = recs[start].key >> 32;
+    recs[start + 1..]
+        .iter()
+        .position(|r| r.key >> 32 != stratum)
+        .map_or(recs.len(), |k| start + 1 + k)
+}
+
 fn weight(km: f64, rho: f64, gamma: f64) -> f64 {
     let a = if rho == 0.0 {
         1.0

@@ -182,6 +182,31 @@ pub struct LatentTimes {
     pub discontinuation: f64,
 }
 
+/// Competing risks between progression (latent time `t01`) and death before
+/// it (`t02`), neither NaN: the earlier wins, and a tie (including both
+/// infinite) counts as no progression. Returns (progression, death);
+/// `death_after(t01)`, the death time after a progression at `t01`, is asked
+/// only when progression comes first.
+#[inline]
+pub(crate) fn compete(t01: f64, t02: f64, death_after: impl FnOnce(f64) -> f64) -> (f64, f64) {
+    if t01 < t02 {
+        (t01, death_after(t01))
+    } else {
+        (f64::INFINITY, t02)
+    }
+}
+
+/// [`compete`] for times that may be NaN (invalid multipliers): NaN is
+/// propagated to both times rather than read as "no event".
+#[inline]
+fn compete_or_nan(t01: f64, t02: f64, death_after: impl FnOnce(f64) -> f64) -> (f64, f64) {
+    if t01.is_nan() || t02.is_nan() {
+        (f64::NAN, f64::NAN)
+    } else {
+        compete(t01, t02, death_after)
+    }
+}
+
 impl LatentTimes {
     /// End of progression-free survival: the first of progression and death.
     pub fn pfs(&self) -> f64 {
@@ -234,19 +259,9 @@ impl IllnessDeath {
             e_death_before,
         );
 
-        // Competing risks: the earlier latent time wins. A tie (including both
-        // infinite) counts as no progression. NaN (invalid multipliers) is
-        // propagated to both times rather than read as "no event".
-        let (progression, death) = if t01.is_nan() || t02.is_nan() {
-            (f64::NAN, f64::NAN)
-        } else if t01 < t02 {
-            (
-                t01,
-                self.death_after(t01, m.death_after_progression, e_death_after),
-            )
-        } else {
-            (f64::INFINITY, t02)
-        };
+        let (progression, death) = compete_or_nan(t01, t02, |t01| {
+            self.death_after(t01, m.death_after_progression, e_death_after)
+        });
         let pfs_end = progression.min(death);
         let discontinuation = match discontinuation {
             Some((d, _)) if d.is_nan() || d < pfs_end => d,
@@ -419,18 +434,13 @@ impl ConstantRates {
             m.death_before_progression,
             e_death_before,
         );
-        let (progression, death) = if t01.is_nan() || t02.is_nan() {
-            (f64::NAN, f64::NAN)
-        } else if t01 < t02 {
-            let after = exponential_time(
+        let (progression, death) = compete_or_nan(t01, t02, |t01| {
+            t01 + exponential_time(
                 self.death_after_progression,
                 m.death_after_progression,
                 e_death_after,
-            );
-            (t01, t01 + after)
-        } else {
-            (f64::INFINITY, t02)
-        };
+            )
+        });
         LatentTimes {
             progression,
             death,

@@ -7,7 +7,7 @@
 //! (`e * (1 / (rate * m))` against `(e / m) / rate`: a few ulps), not bit for
 //! bit; the draws are the same three per patient, in the same order.
 
-use crate::outcomes::illness_death::{draw_exp1, ConstantRates, LatentTimes, Multipliers};
+use crate::outcomes::illness_death::{compete, draw_exp1, ConstantRates, LatentTimes, Multipliers};
 use crate::outcomes::DRAWS_PER_PATIENT;
 use rand::Rng;
 
@@ -51,11 +51,9 @@ impl TimeScales {
         let [_, e_prog, e_death_before, e_death_after] = e;
         let t01 = e_prog * self.progression;
         let t02 = e_death_before * self.death_before_progression;
-        let (progression, death) = if t01 < t02 {
-            (t01, t01 + e_death_after * self.death_after_progression)
-        } else {
-            (f64::INFINITY, t02)
-        };
+        let (progression, death) = compete(t01, t02, |t01| {
+            t01 + e_death_after * self.death_after_progression
+        });
         LatentTimes {
             progression,
             death,
