@@ -187,12 +187,14 @@ impl Accrual {
         if n == 0 {
             return;
         }
-        out.reserve(n);
+        // Sized once and written through a slice: a push per draw would
+        // check the capacity and store the length on every patient.
+        out.resize(n, 0.0);
         let mut sum = 0.0;
-        for _ in 0..n {
+        for x in out.iter_mut() {
             let e: f64 = Exp1.sample(rng);
             sum += e;
-            out.push(sum);
+            *x = sum;
         }
         let e: f64 = Exp1.sample(rng);
         let total = sum + e;

@@ -237,7 +237,11 @@ fn blocked_two_arms<R: Rng + ?Sized>(
     out: &mut Vec<u16>,
 ) {
     let (mut c0, mut left) = (0u32, 0u32);
-    for _ in 0..n {
+    // Written through a slice rather than pushed: no capacity check and
+    // length store per patient.
+    let start = out.len();
+    out.resize(start + n, 0);
+    for slot in &mut out[start..] {
         if left == 0 {
             c0 = first;
             left = block_size;
@@ -247,7 +251,7 @@ fn blocked_two_arms<R: Rng + ?Sized>(
         // Arm 0 only when x < c0, so c0 >= 1 here.
         c0 -= 1 - arm;
         left -= 1;
-        out.push(arm as u16);
+        *slot = arm as u16;
     }
 }
 

@@ -250,17 +250,21 @@ fn max_finite_entry(entry: &[f64]) -> f64 {
 /// Rule 1: one ziggurat `Exp(1)` draw per patient, in patient order, into
 /// `loss`. Without loss (`loss_rate == 0`) the draw is still made, so streams
 /// stay aligned, but the loss time is `+inf` whatever the draw.
+///
+/// The draws are stored first and divided by the rate in a second pass (the
+/// same division of the same draw): in the sampling loop the division sat on
+/// every iteration beside the sampler's spilled registers, while on its own
+/// it runs as packed division over the whole column.
 fn draw_losses<R: Rng + ?Sized>(loss_rate: f64, rng: &mut R, loss: &mut [f64]) {
+    for l in loss.iter_mut() {
+        *l = Exp1.sample(rng);
+    }
     if loss_rate > 0.0 {
         for l in loss.iter_mut() {
-            let e1: f64 = Exp1.sample(rng);
-            *l = e1 / loss_rate;
+            *l /= loss_rate;
         }
     } else {
-        for l in loss.iter_mut() {
-            let _: f64 = Exp1.sample(rng);
-            *l = f64::INFINITY;
-        }
+        loss.fill(f64::INFINITY);
     }
 }
 

@@ -7,7 +7,9 @@
 //! (`e * (1 / (rate * m))` against `(e / m) / rate`: a few ulps), not bit for
 //! bit; the draws are the same three per patient, in the same order.
 
-use crate::outcomes::illness_death::{compete, draw_exp1, ConstantRates, LatentTimes, Multipliers};
+use crate::outcomes::illness_death::{
+    compete_eager, draw_exp1, ConstantRates, LatentTimes, Multipliers,
+};
 use crate::outcomes::DRAWS_PER_PATIENT;
 use rand::Rng;
 
@@ -51,9 +53,8 @@ impl TimeScales {
         let [_, e_prog, e_death_before, e_death_after] = e;
         let t01 = e_prog * self.progression;
         let t02 = e_death_before * self.death_before_progression;
-        let (progression, death) = compete(t01, t02, |t01| {
-            t01 + e_death_after * self.death_after_progression
-        });
+        let death_after = t01 + e_death_after * self.death_after_progression;
+        let (progression, death) = compete_eager(t01, t02, death_after);
         LatentTimes {
             progression,
             death,

@@ -42,6 +42,18 @@ impl HalfWordUniforms {
     }
 }
 
+/// The two uniforms of one word, high half first: what two calls of
+/// [`HalfWordUniforms::next`] return when no low half is pending. For loops
+/// that take the draws in pairs and so need not track which half is next.
+#[inline]
+pub fn uniform_pair<R: RngCore + ?Sized>(rng: &mut R) -> [f64; 2] {
+    let w = rng.next_u64();
+    [
+        f64::from((w >> 32) as u32) * SCALE,
+        f64::from(w as u32) * SCALE,
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +68,21 @@ mod tests {
             let w = b.next_u64();
             assert_eq!(u.next(&mut a), f64::from((w >> 32) as u32) * SCALE);
             assert_eq!(u.next(&mut a), f64::from(w as u32) * SCALE);
+        }
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
+    fn a_pair_is_two_draws_from_a_fresh_word() {
+        let mut a = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let mut b = a.clone();
+        let mut u = HalfWordUniforms::new();
+        for _ in 0..100 {
+            let [hi, lo] = uniform_pair(&mut a);
+            assert_eq!(
+                [hi.to_bits(), lo.to_bits()],
+                [u.next(&mut b), u.next(&mut b)].map(f64::to_bits)
+            );
         }
         assert_eq!(a.next_u64(), b.next_u64());
     }

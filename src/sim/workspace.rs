@@ -15,7 +15,7 @@ use crate::outcomes::effects::{ArmEffects, LinearPredictor};
 use crate::outcomes::illness_death::{ConstantRates, Multipliers};
 use crate::outcomes::response::{Response, ResponseSampler};
 use crate::outcomes::time_scales::TimeScales;
-use crate::outcomes::uniform32::HalfWordUniforms;
+use crate::outcomes::uniform32::{uniform_pair, HalfWordUniforms};
 use crate::scenario::{ColumnKind, Scenario};
 use rand::Rng;
 
@@ -54,6 +54,8 @@ pub struct Workspace {
     response_samplers: Vec<ResponseSampler>,
     /// Per adverse event, its probability when it has no covariate terms.
     adverse_probability: Vec<Option<f64>>,
+    /// Per adverse event, its probability, when no event has covariate terms.
+    adverse_constant: Vec<f64>,
 }
 
 impl Workspace {
@@ -236,9 +238,23 @@ fn transition_multipliers(s: &Scenario, n: usize, ws: &mut Workspace) {
     ws.constant_multipliers.extend(s.arms.iter().map(|arm| {
         transitions(&arm.effects).map(|lp| lp.terms.is_empty().then(|| lp.offset.exp()))
     }));
-    for (t, column) in ws.multipliers.iter_mut().enumerate() {
-        column.clear();
+    for t in 0..ws.multipliers.len() {
         let per_arm = |a: usize| transitions(&s.arms[a].effects)[t];
+        // Death before and after progression often share their covariate
+        // effects (Botkin: age on both): a transition whose predictor equals
+        // an earlier one's in every arm has that one's column, copied rather
+        // than recomputed (predictors equal as values give the same
+        // multipliers: at most the sign of a zero sum differs, and exp maps
+        // both zeros to 1).
+        let same_as = (0..t)
+            .find(|&u| (0..s.arms.len()).all(|a| transitions(&s.arms[a].effects)[u] == per_arm(a)));
+        let (done, rest) = ws.multipliers.split_at_mut(t);
+        let column = &mut rest[0];
+        column.clear();
+        if let Some(u) = same_as {
+            column.extend_from_slice(&done[u]);
+            continue;
+        }
         if (0..s.arms.len()).all(|a| per_arm(a).terms.is_empty()) {
             continue;
         }
@@ -357,6 +373,13 @@ fn sample_adverse_events<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, w
                 .then(|| ae.event.probability(ae.predictor.offset))
         }));
     ws.adverse.resize(n * k, false);
+    if ws.adverse_probability.iter().all(Option::is_some) {
+        ws.adverse_constant.clear();
+        ws.adverse_constant
+            .extend(ws.adverse_probability.iter().flatten());
+        constant_adverse_events(&ws.adverse_constant, rng, &mut ws.adverse);
+        return;
+    }
     let mut uniforms = HalfWordUniforms::new();
     for (i, row) in ws.adverse.chunks_exact_mut(k).enumerate() {
         for ((slot, ae), p) in row
@@ -371,6 +394,65 @@ fn sample_adverse_events<R: Rng + ?Sized>(s: &Scenario, n: usize, rng: &mut R, w
             };
             // A NaN probability is no event.
             *slot = u < p;
+        }
+    }
+}
+
+/// [`sample_adverse_events`] when no event has covariate terms (`p[j]` is
+/// event j's probability): the same uniforms, in the same order, and the same
+/// events. Patient-major order is the order of the flat table, so the draws
+/// are taken a word (two uniforms) at a time over the table, without the
+/// per-draw checks of which half of the word is next and of whether the
+/// event has terms; an odd table takes the high half of one last word, as
+/// [`HalfWordUniforms`] does.
+fn constant_adverse_events<R: Rng + ?Sized>(p: &[f64], rng: &mut R, adverse: &mut [bool]) {
+    let k = p.len();
+    // The event of the next slot, cycling through 0..k.
+    let mut e = 0;
+    let step = |e: &mut usize| *e = if *e + 1 == k { 0 } else { *e + 1 };
+    let mut pairs = adverse.chunks_exact_mut(2);
+    for pair in &mut pairs {
+        let [hi, lo] = uniform_pair(rng);
+        pair[0] = hi < p[e];
+        step(&mut e);
+        pair[1] = lo < p[e];
+        step(&mut e);
+    }
+    if let [last] = pairs.into_remainder() {
+        *last = uniform_pair(rng)[0] < p[e];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{constant_adverse_events, HalfWordUniforms};
+    use rand::{Rng, RngCore, SeedableRng};
+
+    /// The word-at-a-time loop for events without covariate terms draws
+    /// what the general patient-by-event loop draws, and decides the same
+    /// events, for odd and even table sizes (NaN: no event).
+    #[test]
+    fn constant_adverse_events_match_the_general_loop() {
+        let mut seed = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for k in 1..=8 {
+            let p: Vec<f64> = (0..k)
+                .map(|j| if j == 5 { f64::NAN } else { seed.gen::<f64>() })
+                .collect();
+            for n in [0, 1, 2, 3, 7, 60, 61] {
+                let mut a = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed.gen());
+                let mut b = a.clone();
+                let mut want = vec![false; n * k];
+                let mut uniforms = HalfWordUniforms::new();
+                for row in want.chunks_exact_mut(k) {
+                    for (slot, &pj) in row.iter_mut().zip(&p) {
+                        *slot = uniforms.next(&mut a) < pj;
+                    }
+                }
+                let mut got = vec![true; n * k];
+                constant_adverse_events(&p, &mut b, &mut got);
+                assert_eq!(got, want, "k {k} n {n}");
+                assert_eq!(a.next_u64(), b.next_u64(), "k {k} n {n}");
+            }
         }
     }
 }
