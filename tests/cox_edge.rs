@@ -170,7 +170,7 @@ fn monotone_binary_covariate_is_flagged_not_nan() {
         let s = m.coef_summary(1, 0.95).unwrap();
         assert!(s.infinite && s.beta == f64::NEG_INFINITY && s.hr == 0.0);
         let s0 = m.coef_summary(0, 0.95).unwrap();
-        assert!(!s0.infinite && s0.se.is_finite() && s0.p_value.is_finite());
+        assert!(!s0.infinite && s0.se.is_finite() && s0.p_value().is_finite());
         assert!(f.loglik.is_finite() && f.lr_chisq.is_finite() && f.score_chisq.is_finite());
         assert!(f.iterations <= 20);
     }

@@ -58,7 +58,9 @@
 //! [`LogRank`] keeps all buffers; after the first call with a given
 //! `(n, n_groups)` size no further allocation happens. Sorting uses
 //! `sort_unstable_by_key` on an owned buffer of 16-byte row records
-//! (time key, group/event, row index).
+//! (time key, group/event, row index). Two groups of untied times already
+//! in order, unstratified and unweighted (a simulated two-arm trial), skip
+//! the records and the sort altogether.
 //!
 //! ```
 //! use cohortsim::analysis::logrank::{LogRank, Weighting};
@@ -71,6 +73,8 @@
 //! assert_eq!(res.df, 1);
 //! assert!((lr.observed()[0] - 2.0).abs() < 1e-12);
 //! ```
+
+mod untied_two;
 
 use super::time_key::{key_time, total_key};
 use std::fmt;
@@ -256,6 +260,7 @@ pub struct LogRank {
     sel: Vec<usize>,
     z: Vec<f64>,
     work: Vec<f64>,
+    untied: untied_two::Scratch,
 }
 
 impl Default for LogRank {
@@ -280,6 +285,7 @@ impl LogRank {
             sel: Vec::new(),
             z: Vec::new(),
             work: Vec::new(),
+            untied: untied_two::Scratch::default(),
         }
     }
 
@@ -440,8 +446,26 @@ impl LogRank {
             self.events[g as usize] += e as u64;
         }
 
-        let n_strata = self.order(time, event, group, strata);
-        self.accumulate(rho, gamma);
+        // Two arms of continuous times, handed over sorted (a simulated
+        // trial): the order is the identity and every row its own time, so
+        // the records and their sort are skipped; the sums are the ones the
+        // general path gives (tests/logrank_two_sorted.rs).
+        let n_strata = if k == 2
+            && strata.is_none()
+            && rho == 0.0
+            && gamma == 0.0
+            && untied_two::untied_sorted(time, self.timefix)
+        {
+            let rows = group.iter().zip(event).map(|(&g, &e)| (g == 1, e));
+            let n1 = self.n_per_group[1] as usize;
+            let sums = untied_two::accumulate(rows, n, n1, &mut self.untied);
+            self.store_two(&sums);
+            1
+        } else {
+            let n_strata = self.order(time, event, group, strata);
+            self.accumulate(rho, gamma);
+            n_strata
+        };
 
         // ---- chi-square --------------------------------------------------
         let (chisq, df, rank, informative) = self.chisq();
@@ -706,50 +730,19 @@ impl LogRank {
     }
 
     /// [`Self::accumulate_two`] for the plain log-rank test on one stratum
-    /// without ties (continuous simulated times): every row is its own time,
-    /// with 0 or 1 death. Each row's terms are computed with the death count
-    /// `d` as a factor instead of behind branches on it, on the group and on
-    /// an empty group: a row without a death adds exactly +0.0 to each sum
-    /// (none of them is ever -0.0), and a row with one adds the very terms
-    /// the blocked loop adds (`wt = 1`, `deaths = 1`), in the same order, so
-    /// the sums are bit-identical; the branches were unpredictable (a death
-    /// and an arm are coin flips) and cost more than the arithmetic.
+    /// without ties (see [`untied_two`]).
     fn accumulate_two_untied(&mut self) {
         let recs = &self.recs[..];
-        let n = recs.len();
-        let mut r1 = recs.iter().map(|r| (r.gev >> 1 & 1) as f64).sum::<f64>();
-        let mut r0 = n as f64 - r1;
-        let (mut o0, mut o1, mut e0, mut e1) = (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
-        let (mut v00, mut v01, mut v10, mut v11) = (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
-        for (i, r) in recs.iter().enumerate() {
-            let nrisk = (n - i) as f64;
-            let g = (r.gev >> 1 & 1) as f64;
-            let d = (r.gev & 1) as f64;
-            o0 += d * (1.0 - g);
-            o1 += d * g;
-            e0 += d * r0 / nrisk;
-            e1 += d * r1 / nrisk;
-            // survdiff2's variance terms exist only while two are at risk.
-            let f = if nrisk > 1.0 {
-                d * (nrisk - d) / (nrisk * (nrisk - 1.0))
-            } else {
-                0.0
-            };
-            let f_n = f / nrisk;
-            v00 += f * r0;
-            let c = f_n * r0;
-            v00 -= c * r0;
-            v01 -= c * r1;
-            v11 += f * r1;
-            let c = f_n * r1;
-            v10 -= c * r0;
-            v11 -= c * r1;
-            r0 -= 1.0 - g;
-            r1 -= g;
-        }
-        self.obs[..2].copy_from_slice(&[o0, o1]);
-        self.exp[..2].copy_from_slice(&[e0, e1]);
-        self.var[..4].copy_from_slice(&[v00, v01, v10, v11]);
+        let n1 = recs.iter().filter(|r| r.gev >> 1 & 1 == 1).count();
+        let rows = recs.iter().map(|r| (r.gev >> 1 & 1 == 1, r.gev & 1 == 1));
+        let sums = untied_two::accumulate(rows, recs.len(), n1, &mut self.untied);
+        self.store_two(&sums);
+    }
+
+    fn store_two(&mut self, s: &untied_two::Sums) {
+        self.obs[..2].copy_from_slice(&s.obs);
+        self.exp[..2].copy_from_slice(&s.exp);
+        self.var[..4].copy_from_slice(&s.var);
     }
 
     /// survdiff's rule: informative groups (expected > 0), drop the first,
@@ -836,9 +829,6 @@ fn ginv_quadratic(a: &mut [f64], z: &mut [f64], p: usize) -> (f64, usize) {
     (q, rank)
 }
 
-/// `S(t-)^rho * (1 - S(t-))^gamma`, with exponents 0 and 1 short-cut
-/// (bit-identical to `pow`).
-#[inline]
 /// End (exclusive) of the stratum that starts at `recs[start]`: records
 /// are in (stratum, time) order with the stratum in the key's high half.
 fn stratum_end(recs: &[Rec], start: usize) -> usize {
@@ -849,6 +839,9 @@ fn stratum_end(recs: &[Rec], start: usize) -> usize {
         .map_or(recs.len(), |k| start + 1 + k)
 }
 
+/// `S(t-)^rho * (1 - S(t-))^gamma`, with exponents 0 and 1 short-cut
+/// (bit-identical to `pow`).
+#[inline]
 fn weight(km: f64, rho: f64, gamma: f64) -> f64 {
     let a = if rho == 0.0 {
         1.0

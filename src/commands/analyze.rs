@@ -380,7 +380,7 @@ fn cox(data: &PatientData, args: &AnalyzeArgs) -> Result<Option<CoxJson>, Error>
                 lower: nonfinite_none(c.hr_lower),
                 upper: nonfinite_none(c.hr_upper),
                 z: nonfinite_none(c.z),
-                p: nonfinite_none(c.p_value),
+                p: nonfinite_none(c.p_value()),
             }
         })
         .collect();
@@ -399,7 +399,7 @@ fn cox(data: &PatientData, args: &AnalyzeArgs) -> Result<Option<CoxJson>, Error>
         loglik: [fit.loglik_null, fit.loglik],
         lr_chisq: fit.lr_chisq,
         lr_df: dm.p,
-        lr_p: fit.lr_p,
+        lr_p: fit.lr_p(),
         wald_chisq: (!fit.monotone)
             .then_some(fit.wald_chisq)
             .and_then(nonfinite_none),

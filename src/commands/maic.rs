@@ -468,7 +468,7 @@ fn cox(data: &PatientData, w: &[f64], args: &MaicArgs, ties: Ties) -> Result<Cox
             lower: finite(c.hr_lower),
             upper: finite(c.hr_upper),
             z: finite(c.z),
-            p: finite(c.p_value),
+            p: finite(c.p_value()),
         });
     }
     if !fit.converged {

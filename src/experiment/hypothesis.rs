@@ -136,7 +136,7 @@ impl Tester {
                 let p = if ok {
                     self.cox
                         .coef_summary(0, 0.95)
-                        .map_or(f64::NAN, |c| c.p_value)
+                        .map_or(f64::NAN, |c| c.p_value())
                 } else {
                     f64::NAN
                 };

@@ -53,10 +53,26 @@ const SAFE_R: std::ops::RangeInclusive<f64> = 1e-50..=1e50;
 
 impl Table {
     /// Builds the table from rows sorted by time (ascending), `x` every
-    /// value 0 or 1, unit weights, no strata: the caller has checked all of
-    /// that. Does not allocate once the buffer has reached `time.len()`.
-    pub(super) fn collapse(&mut self, time: &[f64], event: &[bool], x: &[f64], efron: bool) {
+    /// value 0 or 1 (unit weights and no strata are the caller's to check),
+    /// checking that order and those values on the way instead of in a
+    /// pass of their own. Returns the number of events when the rows can
+    /// take the table path: every time finite and in ascending order, every
+    /// `x` 0 or 1 with both values present, at least one event, matching
+    /// lengths. `None` sends the fit down the general path, which also
+    /// reports whatever is wrong with the input (the table is then left
+    /// half-built, unused). Does not allocate once the buffer has reached
+    /// `time.len()`.
+    pub(super) fn collapse(
+        &mut self,
+        time: &[f64],
+        event: &[bool],
+        x: &[f64],
+        efron: bool,
+    ) -> Option<usize> {
         let n = time.len();
+        if n == 0 || event.len() != n || x.len() != n {
+            return None;
+        }
         if self.terms.len() < n {
             self.terms.resize(n, [0.0; 4]);
         }
@@ -66,27 +82,46 @@ impl Table {
         // At risk per arm: exact counts (as f64, exact below 2^53).
         let (mut at0, mut at1) = (0.0_f64, 0.0_f64);
         let mut len = 0;
+        // Eligibility, walking backwards: every time finite and at most the
+        // one after it, every x 0 or 1.
+        let mut ok = true;
+        let mut next = f64::INFINITY;
+        let mut events = 0usize;
         let mut i = n;
         while i > 0 {
             let t = time[i - 1];
             if i == 1 || time[i - 2] != t {
                 // A time of its own (W1's continuous times): branch-free on
-                // the row's status and arm (x is 0 or 1).
+                // the row's status and arm; a row failing the check only
+                // spoils sums that are then thrown away.
                 let j = i - 1;
                 let arm = x[j];
+                ok &= t.is_finite() & (t <= next) & ((arm == 0.0) | (arm == 1.0));
+                next = t;
                 at1 += arm;
                 at0 += 1.0 - arm;
                 let dead = event[j];
+                events += usize::from(dead);
                 deaths1 += if dead { arm } else { 0.0 };
                 terms[len] = [at0, at1, 1.0 - arm, arm];
                 len += usize::from(dead);
                 i = j;
                 continue;
             }
+            // Tied rows (never NaN: NaN != NaN): checked before use, since
+            // the block's death count bounds the loop below.
+            if !(t.is_finite() && t <= next) {
+                return None;
+            }
+            next = t;
             let (mut d0, mut d1) = (0.0_f64, 0.0_f64);
             while i > 0 && time[i - 1] == t {
                 let j = i - 1;
                 let arm = x[j];
+                if !(arm == 0.0 || arm == 1.0) {
+                    return None;
+                }
+                events += usize::from(event[j]);
                 at1 += arm;
                 at0 += 1.0 - arm;
                 if event[j] {
@@ -114,6 +149,8 @@ impl Table {
         self.len = len;
         self.log_ties = log_ties;
         self.deaths1 = deaths1;
+        // With every x 0 or 1, at1 and at0 count the arms exactly.
+        (ok && events > 0 && at1 > 0.0 && at0 > 0.0).then_some(events)
     }
 
     /// Log-likelihood, score and information at `beta`, as coxfit6_iter
@@ -180,6 +217,9 @@ fn term_at(&[m0, m1, s0, s1]: &Term, r: f64) -> (f64, f64, f64) {
     (denom, score, info)
 }
 
+/// The eligibility rule [`Table::collapse`] applies on its way, as a pass
+/// of its own: the unit tests check that the two agree.
+#[cfg(test)]
 /// The number of events when the rows can take the table path: every time
 /// finite and in ascending order, every `x` 0 or 1 with both values
 /// present, at least one event, matching lengths. `None` sends the fit down
@@ -201,4 +241,68 @@ pub(super) fn eligible(time: &[f64], event: &[bool], x: &[f64]) -> Option<usize>
         ones += usize::from(v == 1.0);
     }
     (ok && events > 0 && ones > 0 && ones < n).then_some(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Random rows, mostly eligible, sometimes spoiled in one place.
+    fn rows(rng: &mut impl Rng) -> (Vec<f64>, Vec<bool>, Vec<f64>) {
+        let n = rng.gen_range(0..40);
+        let grid = [0.0, 1.0][rng.gen_range(0..2)];
+        let mut time: Vec<f64> = (0..n)
+            .map(|_| {
+                let t = rng.gen::<f64>() * 10.0;
+                if grid > 0.0 {
+                    t.ceil()
+                } else {
+                    t
+                }
+            })
+            .collect();
+        time.sort_by(f64::total_cmp);
+        let event = (0..n).map(|_| rng.gen_bool(0.7)).collect::<Vec<_>>();
+        let p1 = [0.0, 0.5, 1.0][rng.gen_range(0..3)];
+        let mut x: Vec<f64> = (0..n)
+            .map(|_| f64::from(u8::from(rng.gen_bool(p1))))
+            .collect();
+        if n > 0 && rng.gen_bool(0.5) {
+            let k = rng.gen_range(0..n);
+            match rng.gen_range(0..7) {
+                0 => time[k] = f64::NAN,
+                1 => time[k] = f64::INFINITY,
+                2 => time[k] = -1.0,
+                3 => time[k] = 11.0,
+                4 => x[k] = 0.5,
+                5 => x[k] = f64::NAN,
+                _ => x[k] = 1e300,
+            }
+        }
+        (time, event, x)
+    }
+
+    #[test]
+    fn collapse_decides_as_eligible() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut table = Table::default();
+        let (mut some, mut none) = (0, 0);
+        for round in 0..20_000 {
+            let (time, mut event, x) = rows(&mut rng);
+            if round % 50 == 0 {
+                event.iter_mut().for_each(|e| *e = false);
+            }
+            let want = eligible(&time, &event, &x);
+            let got = table.collapse(&time, &event, &x, round % 2 == 0);
+            assert_eq!(got, want, "round {round}: {time:?} {event:?} {x:?}");
+            if want.is_some() {
+                some += 1;
+            } else {
+                none += 1;
+            }
+        }
+        // Both decisions well exercised.
+        assert!(some > 2_000 && none > 2_000, "{some} {none}");
+    }
 }
