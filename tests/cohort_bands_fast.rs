@@ -17,8 +17,10 @@ fn classify_into_matches_classify() {
     ];
     for cuts in lists {
         let labels: Vec<String> = (0..=cuts.len()).map(|k| format!("b{k}")).collect();
-        let mut x: Vec<f64> = (0..2000).map(|_| rng.gen_range(-5.0..15.0)).collect();
-        x.extend((0..200).map(|_| f64::from(rng.gen_range(-3..13))));
+        // Values spread over every band, whole numbers too (count sources).
+        let (lo, hi) = (cuts[0] - 5.0, cuts[cuts.len() - 1] + 5.0);
+        let mut x: Vec<f64> = (0..2000).map(|_| rng.gen_range(lo..hi)).collect();
+        x.extend((0..200).map(|_| rng.gen_range(lo..hi).round()));
         x.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0]);
         for &c in cuts {
             x.extend([c, c.next_up(), c.next_down()]);
