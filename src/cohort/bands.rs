@@ -202,6 +202,25 @@ impl BandSpec {
         k as u16
     }
 
+    /// [`BandSpec::classify`] of every value in `x`, into `out` (as far as both go).
+    ///
+    /// The same bands, faster: cuts increase strictly, so the partition point is the
+    /// number of cuts on the value's lower side, which a branch-free count finds with no
+    /// mispredicted search for the few cuts of a band (NaN is below none either way).
+    #[inline]
+    pub fn classify_into(&self, x: &[f64], out: &mut [u16]) {
+        let pairs = out.iter_mut().zip(x);
+        match (self.boundary, self.cuts.as_slice()) {
+            (_, cuts) if cuts.len() > 8 => pairs.for_each(|(o, &x)| *o = self.classify(x)),
+            (Boundary::Upper, cuts) => pairs.for_each(|(o, &x)| {
+                *o = cuts.iter().map(|&c| u16::from(c <= x)).sum();
+            }),
+            (Boundary::Lower, cuts) => pairs.for_each(|(o, &x)| {
+                *o = cuts.iter().map(|&c| u16::from(c < x)).sum();
+            }),
+        }
+    }
+
     /// Cumulative reported share up to and including band `i`, for `i < cuts.len()`.
     pub(crate) fn cumulative_shares(&self) -> Option<Vec<f64>> {
         let counts = self.counts.as_ref()?;

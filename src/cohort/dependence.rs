@@ -371,6 +371,55 @@ impl Copula {
         }
     }
 
+    /// [`Copula::draw_row`] for every patient of `latent` (rows of the members' latents,
+    /// patient-major), with the same draws and the same arithmetic: all the independent
+    /// normals first (the same sequence, patient by patient), then `L e` one row of `L`
+    /// at a time, from the last down, for every patient. A patient's row `a` still reads
+    /// only its unmodified `e` (entries up to `a`), and the loop over patients for one
+    /// row of `L` has a fixed length of sum, instead of the per-patient row loop.
+    pub(crate) fn draw_rows<R: Rng + ?Sized>(&self, rng: &mut R, latent: &mut [f64]) {
+        let m = self.members.len();
+        if m == 0 {
+            return;
+        }
+        // Whole rows only, as a row-by-row loop over `chunks_exact_mut(m)` would draw.
+        let whole = latent.len() - latent.len() % m;
+        let latent = latent.get_mut(..whole).unwrap_or_default();
+        for e in latent.iter_mut() {
+            *e = rng.sample(StandardNormal);
+        }
+        for a in (0..m).rev() {
+            let start = self.starts.get(a).copied().unwrap_or(0).min(a);
+            let l = self.chol.get(a * m + start..=a * m + a).unwrap_or_default();
+            // Same products, summed by the same `Sum` as `draw_row`, so bit for bit equal.
+            match *l {
+                [l0] => {
+                    for row in latent.chunks_exact_mut(m) {
+                        if let Some(e) = row.get_mut(a) {
+                            *e = std::iter::once(l0 * *e).sum();
+                        }
+                    }
+                }
+                [l0, l1] => {
+                    for row in latent.chunks_exact_mut(m) {
+                        if let Some(&[e0, e1]) = row.get(start..=a) {
+                            row[a] = [l0 * e0, l1 * e1].into_iter().sum();
+                        }
+                    }
+                }
+                _ => {
+                    for row in latent.chunks_exact_mut(m) {
+                        let e = row.get(start..=a).unwrap_or_default();
+                        let s: f64 = l.iter().zip(e).map(|(l, e)| l * e).sum();
+                        if let Some(x) = row.get_mut(a) {
+                            *x = s;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Draws one patient's correlated normals into `row` (the members' latents, in member
     /// order): `m` independent standard normals `e`, then `L e` in place. The zeros of `L`
     /// (before each row's start, and above the diagonal) are skipped.
@@ -405,5 +454,56 @@ mod tests {
         // rho(a,b)=0.9, rho(a,c)=0.9, rho(b,c)=-0.9 is impossible.
         let m = [1.0, 0.9, 0.9, 0.9, 1.0, -0.9, 0.9, -0.9, 1.0];
         assert_eq!(cholesky(&m, 3), Err(2));
+    }
+
+    /// All patients' rows at once are each patient's `draw_row` in turn, bit for bit
+    /// (draws and arithmetic), for factors with rows of one, two and more non-zero
+    /// entries, members uncorrelated with earlier ones, and a trailing part row.
+    #[test]
+    fn draw_rows_is_draw_row_per_patient() {
+        use rand::SeedableRng;
+        let mut pick = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for dim in 1..=6 {
+            for _ in 0..20 {
+                // A random correlation matrix from a random factor with some zero links.
+                let mut f: Vec<f64> = (0..dim * dim)
+                    .map(|_| {
+                        if pick.gen_bool(0.4) {
+                            0.0
+                        } else {
+                            pick.gen_range(-1.0..1.0)
+                        }
+                    })
+                    .collect();
+                for a in 0..dim {
+                    f[a * dim + a] = 1.0;
+                }
+                let mut c = vec![0.0; dim * dim];
+                for i in 0..dim {
+                    for j in 0..dim {
+                        let s: f64 = (0..dim).map(|k| f[i * dim + k] * f[j * dim + k]).sum();
+                        let d = |i: usize| (0..dim).map(|k| f[i * dim + k].powi(2)).sum::<f64>();
+                        c[i * dim + j] = s / (d(i) * d(j)).sqrt();
+                    }
+                }
+                let chol = cholesky(&c, dim).unwrap();
+                let copula = Copula::new((0..dim).map(|k| 3 * k + 1).collect(), chol);
+                let seed = pick.gen::<u64>();
+                let rows = pick.gen_range(0..40);
+                let extra = pick.gen_range(0..dim);
+                let mut want = vec![f64::NAN; rows * dim + extra];
+                let mut got = want.clone();
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+                for row in want.chunks_exact_mut(dim) {
+                    copula.draw_row(&mut rng, row);
+                }
+                let next_want: u64 = rng.gen();
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+                copula.draw_rows(&mut rng, &mut got);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "dim {dim}");
+                assert_eq!(rng.gen::<u64>(), next_want, "dim {dim}: draws used");
+            }
+        }
     }
 }

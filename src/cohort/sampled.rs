@@ -114,9 +114,7 @@ impl CohortSpec {
         let m = self.copula.as_ref().map_or(0, Copula::len);
         let normals = &mut scratch.latent;
         if let Some(copula) = &self.copula {
-            for row in normals.chunks_exact_mut(m) {
-                copula.draw_row(rng, row);
-            }
+            copula.draw_rows(rng, normals);
         }
         for &c in &self.order {
             self.fill_column(c, rng, normals, m, columns, &mut scratch.levels);
@@ -189,9 +187,7 @@ impl CohortSpec {
             Driver::Derived => {
                 if let (Node::Band { source, band }, Column::Levels(v)) = (node, &mut col) {
                     if let Some(Column::Values(sv)) = columns.get(*source) {
-                        for (x, &y) in v.iter_mut().zip(sv) {
-                            *x = band.classify(y);
-                        }
+                        band.classify_into(sv, v);
                     }
                 }
             }
@@ -224,12 +220,12 @@ impl CohortSpec {
             };
             match node {
                 Node::Categorical { thresholds, .. } => {
-                    set_level(columns, c, i, thresholds.level_on(scale, x));
+                    set_level(columns, c, i, thresholds.level_fast(scale, x));
                 }
                 Node::CountTable {
                     thresholds, values, ..
                 } => {
-                    let l = usize::from(thresholds.level_on(scale, x));
+                    let l = usize::from(thresholds.level_fast(scale, x));
                     set_value(columns, c, i, values.get(l).copied().unwrap_or(0.0));
                 }
                 Node::Numeric {
@@ -239,7 +235,9 @@ impl CohortSpec {
                 }
                 Node::Child { parent, rows, .. } => {
                     let pl = usize::from(get_level(columns, *parent, i));
-                    let l = rows.get(pl).map_or(0, |r| r.thresholds.level_on(scale, x));
+                    let l = rows
+                        .get(pl)
+                        .map_or(0, |r| r.thresholds.level_fast(scale, x));
                     set_level(columns, c, i, l);
                 }
                 Node::Band { source, band } => {
@@ -294,7 +292,7 @@ fn fill_from(
                 for ((y, x), &pl) in v.iter_mut().zip(x).zip(pv) {
                     *y = rows
                         .get(usize::from(pl))
-                        .map_or(0, |r| r.thresholds.level_on(scale, x));
+                        .map_or(0, |r| r.thresholds.level_fast(scale, x));
                 }
             }
         }

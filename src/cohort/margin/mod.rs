@@ -11,11 +11,13 @@
 pub mod categorical;
 pub mod continuous;
 pub mod count;
+mod small_cuts;
 
 pub use categorical::{CategoricalMargin, MISSING_LEVEL};
 pub use continuous::{ContinuousMargin, Knot, KnotOrigin, PiecewiseLinearQuantile};
 pub use count::CountMargin;
 
+use small_cuts::SmallCuts;
 use std::f64::consts::SQRT_2;
 use std::fmt;
 
@@ -310,6 +312,10 @@ pub(crate) struct Thresholds {
     /// Cuts on the uniform scale.
     u: Vec<f64>,
     level: Vec<u16>,
+    /// The same cuts on each scale in fixed arrays, when there are few (see
+    /// [`Thresholds::level_fast`]).
+    small_z: Option<SmallCuts>,
+    small_u: Option<SmallCuts>,
 }
 
 impl Thresholds {
@@ -332,8 +338,18 @@ impl Thresholds {
                 level.push(0);
             }
         }
-        let z = u.iter().map(|&c| std_normal_inv(c)).collect();
-        Thresholds { z, u, level }
+        let z: Vec<f64> = u.iter().map(|&c| std_normal_inv(c)).collect();
+        // The last cut is +inf, which no latent exceeds: only the others are kept.
+        let head = |c: &[f64]| c.split_last().map_or(&[][..], |(_, h)| h).to_vec();
+        let small_z = SmallCuts::new(&head(&z), &level);
+        let small_u = SmallCuts::new(&head(&u), &level);
+        Thresholds {
+            z,
+            u,
+            level,
+            small_z,
+            small_u,
+        }
     }
 
     fn cuts(&self, scale: Scale) -> &[f64] {
@@ -360,6 +376,21 @@ impl Thresholds {
             .or(self.level.last())
             .copied()
             .unwrap_or(0)
+    }
+
+    /// [`Thresholds::level_on`], faster where one latent at a time is classified (a
+    /// conditional row per patient, a redrawn patient): with few levels the cuts are a
+    /// fixed array (see [`SmallCuts`]), so the count is a fixed number of comparisons.
+    #[inline]
+    pub(crate) fn level_fast(&self, scale: Scale, x: f64) -> u16 {
+        let small = match scale {
+            Scale::Normal => &self.small_z,
+            Scale::Uniform => &self.small_u,
+        };
+        match small {
+            Some(s) => s.level(x),
+            None => self.level_on(scale, x),
+        }
     }
 
     /// [`Thresholds::level_on`] of every latent in `x`, into `out` (as far as both go).
@@ -434,6 +465,50 @@ mod tests {
                 t.levels_into(scale, x.iter().copied(), &mut out);
                 let want: Vec<u16> = x.iter().map(|&x| t.level_on(scale, x)).collect();
                 assert_eq!(out, want, "{p:?} {scale:?}");
+            }
+        }
+    }
+
+    /// One latent's fast level is its `level_on` level, on both scales, for lists of
+    /// zero to four cuts before the last (fixed arrays) and longer ones (the general
+    /// rule), with zero-probability levels, a cut rounded to 1 before the last, and
+    /// latents at, just beside and far from every cut.
+    #[test]
+    fn level_fast_matches_level_on() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        let probs: [&[f64]; 11] = [
+            &[],
+            &[1.0],
+            &[0.3, 0.7],
+            &[0.0, 1.0, 0.0],
+            &[0.2, 0.0, 0.8],
+            &[0.1, 0.2, 0.3, 0.4],
+            &[0.5, 0.5, 1e-17],
+            &[0.4, 0.1, 0.2, 0.2, 0.1],
+            &[0.3, 0.0, 0.1, 0.2, 0.2, 0.2],
+            &[0.05, 0.1, 0.15, 0.2, 0.2, 0.3],
+            &[1.0 / 7.0; 7],
+        ];
+        for p in probs {
+            let t = Thresholds::from_probs(p);
+            let mut z: Vec<f64> = (0..3000).map(|_| rng.sample(StandardNormal)).collect();
+            z.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0]);
+            let mut u: Vec<f64> = (0..3000).map(|_| rng.gen::<f64>()).collect();
+            u.extend([f64::NAN, 0.0, 1.0, 1.0f64.next_down(), 2.0, -1.0]);
+            for c in &t.z {
+                z.extend([*c, c.next_up(), c.next_down()]);
+            }
+            for c in &t.u {
+                u.extend([*c, c.next_up(), c.next_down()]);
+            }
+            for (scale, x) in [(Scale::Normal, &z), (Scale::Uniform, &u)] {
+                for &x in x.iter() {
+                    assert_eq!(
+                        t.level_fast(scale, x),
+                        t.level_on(scale, x),
+                        "{p:?} {scale:?} {x}"
+                    );
+                }
             }
         }
     }
