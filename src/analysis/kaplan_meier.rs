@@ -198,13 +198,34 @@ impl KaplanMeier {
     /// path's to the bit: with unit weights every weight sum is an exact
     /// whole number, so the counts converted to f64 are the sums themselves,
     /// and the numbers at risk summed from the end are `n - pos` exactly.
+    ///
+    /// The table is written through slices sized to `n` rows (at most one
+    /// per subject) and cut to the rows found, rather than by nine pushes
+    /// per row that each re-check the capacity and store the length; the
+    /// slices keep the previous fit's values, so resizing writes only rows
+    /// beyond the previous fit's. The square root of the Greenwood sum is
+    /// taken in a pass of its own, which the compiler vectorises, off the
+    /// loop's chain of divisions (the same correctly rounded root).
     fn fit_sorted_unweighted(&mut self, time: &[f64], is_event: impl Fn(usize) -> bool) {
-        self.clear();
         let n = time.len();
+        self.clear_keeping_columns();
         self.n = n;
-        self.reserve(n);
+        self.size_columns(n);
+        let (out_time, out_risk, out_event, out_censor) = (
+            &mut self.time[..n],
+            &mut self.n_risk[..n],
+            &mut self.n_event[..n],
+            &mut self.n_censor[..n],
+        );
+        let (out_w_risk, out_w_event, out_w_censor, out_surv, out_var) = (
+            &mut self.w_risk[..n],
+            &mut self.w_event[..n],
+            &mut self.w_censor[..n],
+            &mut self.surv[..n],
+            &mut self.std_err[..n],
+        );
         let (mut km, mut greenwood) = (1.0_f64, 0.0_f64);
-        let mut pos = 0;
+        let (mut pos, mut row) = (0, 0);
         while pos < n {
             let t = time[pos];
             let at_risk = n - pos;
@@ -229,16 +250,21 @@ impl KaplanMeier {
                 km *= (nr - df) / nr;
                 greenwood += df / (nr * (nr - df));
             }
-            self.time.push(t);
-            self.n_risk.push(at_risk);
-            self.n_event.push(d);
-            self.n_censor.push(c);
-            self.w_event.push(df);
-            self.w_censor.push(c as f64);
-            self.w_risk.push(nr);
-            self.surv.push(km);
-            self.std_err.push(greenwood.sqrt());
+            out_time[row] = t;
+            out_risk[row] = at_risk;
+            out_event[row] = d;
+            out_censor[row] = c;
+            out_w_event[row] = df;
+            out_w_censor[row] = c as f64;
+            out_w_risk[row] = nr;
+            out_surv[row] = km;
+            out_var[row] = greenwood;
+            row += 1;
         }
+        for v in &mut out_var[..row] {
+            *v = v.sqrt();
+        }
+        self.truncate_columns(row);
     }
 
     /// The reverse of an unweighted fit, as [`Self::fit_reverse`] on the
@@ -317,34 +343,43 @@ impl KaplanMeier {
         Ok(())
     }
 
-    /// Room for `rows` rows in every column of the table, so the pushes of
-    /// a fit never reallocate midway.
-    fn reserve(&mut self, rows: usize) {
-        self.time.reserve(rows);
-        self.n_risk.reserve(rows);
-        self.n_event.reserve(rows);
-        self.n_censor.reserve(rows);
-        self.w_risk.reserve(rows);
-        self.w_event.reserve(rows);
-        self.w_censor.reserve(rows);
-        self.surv.reserve(rows);
-        self.std_err.reserve(rows);
+    /// Every column at `rows` rows, keeping the values already there (a
+    /// fit that writes every row it keeps need not zero them first).
+    fn size_columns(&mut self, rows: usize) {
+        self.time.resize(rows, 0.0);
+        self.n_risk.resize(rows, 0);
+        self.n_event.resize(rows, 0);
+        self.n_censor.resize(rows, 0);
+        self.w_risk.resize(rows, 0.0);
+        self.w_event.resize(rows, 0.0);
+        self.w_censor.resize(rows, 0.0);
+        self.surv.resize(rows, 0.0);
+        self.std_err.resize(rows, 0.0);
+    }
+
+    fn truncate_columns(&mut self, rows: usize) {
+        self.time.truncate(rows);
+        self.n_risk.truncate(rows);
+        self.n_event.truncate(rows);
+        self.n_censor.truncate(rows);
+        self.w_risk.truncate(rows);
+        self.w_event.truncate(rows);
+        self.w_censor.truncate(rows);
+        self.surv.truncate(rows);
+        self.std_err.truncate(rows);
+    }
+
+    /// [`Self::clear`] except the table's columns, which the caller sizes.
+    fn clear_keeping_columns(&mut self) {
+        self.n = 0;
+        self.order.clear();
+        self.variance = KmVariance::Greenwood;
+        self.weighted = false;
     }
 
     fn clear(&mut self) {
-        self.n = 0;
-        self.order.clear();
-        self.time.clear();
-        self.n_risk.clear();
-        self.n_event.clear();
-        self.n_censor.clear();
-        self.w_risk.clear();
-        self.w_event.clear();
-        self.w_censor.clear();
-        self.surv.clear();
-        self.std_err.clear();
-        self.variance = KmVariance::Greenwood;
-        self.weighted = false;
+        self.clear_keeping_columns();
+        self.truncate_columns(0);
     }
 
     fn fit_with(
