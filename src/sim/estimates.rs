@@ -231,9 +231,12 @@ pub struct Analyser {
     pfs_time: Vec<f64>,
     pfs_event: Vec<bool>,
     pfs_arm: Vec<u32>,
-    /// The cohort's OS sorted by time once per replicate, as PFS is, so
-    /// each arm's OS fit gets sorted input.
+    /// The same sorted PFS split by arm in the same pass.
+    pfs_by_arm: ByArm,
+    /// The cohort's OS sorted by time once per replicate and split by arm,
+    /// as PFS is, so each arm's OS fit gets sorted input.
     os_order: Vec<(u64, u32)>,
+    os_by_arm: ByArm,
     /// Scratch of the sorts.
     sort_words: Vec<u64>,
     /// The current arm's Kaplan-Meier PFS and OS at each landmark, read
@@ -253,63 +256,121 @@ pub struct Analyser {
 
 const NA: f64 = f64::NAN;
 
+/// A cohort's rows split by arm in one pass, each arm's in the order they
+/// came: arm `a`'s rows are the first `len[a]` of block `a` (of `n` rows)
+/// of each column. Splitting arm by arm would test every row's arm once per
+/// arm, on a branch as unpredictable as the arms are in time order; here
+/// each row costs one indexed store per column. Rows with an arm out of
+/// range go to a last block that is never read, so they can neither panic
+/// nor join an arm.
+#[derive(Debug, Default)]
+struct ByArm {
+    n: usize,
+    time: Vec<f64>,
+    event: Vec<bool>,
+    patient: Vec<u32>,
+    len: Vec<usize>,
+}
+
+impl ByArm {
+    /// Splits `rows` (arm, time, event, patient) by arm, keeping their order.
+    fn split(&mut self, arms: usize, rows: impl ExactSizeIterator<Item = (usize, f64, bool, u32)>) {
+        let n = rows.len();
+        self.n = n;
+        // Grown, never shrunk or cleared: every cell read was written first.
+        let cells = (arms + 1) * n;
+        if self.time.len() < cells {
+            self.time.resize(cells, 0.0);
+            self.event.resize(cells, false);
+            self.patient.resize(cells, 0);
+        }
+        // Each arm's next cell (`len` holds it during the loop). Slices
+        // taken once: the stores cannot alias them, so nothing is reloaded
+        // per row.
+        self.len.clear();
+        self.len.extend((0..=arms).map(|a| a * n));
+        let (next, time, event, patient) = (
+            &mut self.len[..],
+            &mut self.time[..],
+            &mut self.event[..],
+            &mut self.patient[..],
+        );
+        for (a, t, e, p) in rows {
+            let a = a.min(arms);
+            let at = next[a];
+            next[a] += 1;
+            time[at] = t;
+            event[at] = e;
+            patient[at] = p;
+        }
+        for (a, next) in self.len.iter_mut().enumerate() {
+            *next -= a * n;
+        }
+    }
+
+    /// Arm `a`'s times, events and patients.
+    fn arm(&self, a: usize) -> (&[f64], &[bool], &[u32]) {
+        let rows = match self.len.get(a) {
+            Some(&len) if a + 1 < self.len.len() => a * self.n..a * self.n + len,
+            _ => 0..0,
+        };
+        (
+            &self.time[rows.clone()],
+            &self.event[rows.clone()],
+            &self.patient[rows],
+        )
+    }
+}
+
 impl Analyser {
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sorts the cohort's observed PFS by time (ties by patient, so each
-    /// estimator's order within ties is the one it would choose itself).
-    fn sort_pfs(&mut self, ws: &Workspace) {
+    /// estimator's order within ties is the one it would choose itself),
+    /// gathers the sorted columns, and splits them by arm.
+    fn sort_pfs(&mut self, ws: &Workspace, arms: usize) {
         let o = &ws.observed;
         sort_by_time_key(&o.pfs_time, &mut self.sort_words, &mut self.pfs_order);
-        // One `extend` per column: the length is known up front, so there
-        // is no capacity check per row.
-        let order = &self.pfs_order;
-        self.pfs_time.clear();
-        self.pfs_time
-            .extend(order.iter().map(|&(_, i)| o.pfs_time[i as usize]));
-        self.pfs_event.clear();
-        self.pfs_event
-            .extend(order.iter().map(|&(_, i)| o.pfs_event[i as usize]));
-        self.pfs_arm.clear();
-        self.pfs_arm
-            .extend(order.iter().map(|&(_, i)| ws.arm[i as usize] as u32));
-    }
-
-    /// Sorts the cohort's observed OS by time (ties by patient).
-    fn sort_os(&mut self, ws: &Workspace) {
-        sort_by_time_key(
-            &ws.observed.os_time,
-            &mut self.sort_words,
-            &mut self.os_order,
+        let n = self.pfs_order.len();
+        // Sized up front and written through zipped iterators: no capacity
+        // or bounds check per row.
+        self.pfs_time.resize(n, 0.0);
+        self.pfs_event.resize(n, false);
+        self.pfs_arm.resize(n, 0);
+        let rows = self
+            .pfs_order
+            .iter()
+            .zip(&mut self.pfs_time)
+            .zip(&mut self.pfs_event)
+            .zip(&mut self.pfs_arm);
+        for (((&(_, p), time), event), arm) in rows {
+            let i = p as usize;
+            (*time, *event, *arm) = (o.pfs_time[i], o.pfs_event[i], u32::from(ws.arm[i]));
+        }
+        let sorted = self
+            .pfs_order
+            .iter()
+            .zip(&self.pfs_time)
+            .zip(&self.pfs_event)
+            .zip(&self.pfs_arm);
+        self.pfs_by_arm.split(
+            arms,
+            sorted.map(|(((&(_, p), &t), &e), &a)| (a as usize, t, e, p)),
         );
     }
 
-    /// Arm `a`'s OS, in time order, into `time` and `event`.
-    fn arm_os(&mut self, ws: &Workspace, a: usize) {
-        self.time.clear();
-        self.event.clear();
+    /// Sorts the cohort's observed OS by time (ties by patient) and splits
+    /// it by arm.
+    fn sort_os(&mut self, ws: &Workspace, arms: usize) {
         let o = &ws.observed;
-        for &(_, i) in &self.os_order {
-            let i = i as usize;
-            if ws.arm[i] as usize == a {
-                self.time.push(o.os_time[i]);
-                self.event.push(o.os_event[i]);
-            }
-        }
-    }
-
-    /// Arm `a`'s PFS, in time order, into `time` and `event`.
-    fn arm_pfs(&mut self, a: usize) {
-        self.time.clear();
-        self.event.clear();
-        for ((&t, &e), &g) in self.pfs_time.iter().zip(&self.pfs_event).zip(&self.pfs_arm) {
-            if g as usize == a {
-                self.time.push(t);
-                self.event.push(e);
-            }
-        }
+        sort_by_time_key(&o.os_time, &mut self.sort_words, &mut self.os_order);
+        let rows = self.os_order.iter().map(|&(_, p)| {
+            let i = p as usize;
+            (usize::from(ws.arm[i]), o.os_time[i], o.os_event[i], p)
+        });
+        self.os_by_arm.split(arms, rows);
     }
 
     /// Log-rank test across arms and one Cox model with a dummy per
@@ -331,14 +392,21 @@ impl Analyser {
         let others: usize = k - 1;
         // Row-major, one dummy per non-control arm (arm j > control is
         // column j - 1): zero everywhere, then one 1 per non-control row.
+        // The store is unconditional (a 0 into a row's first cell when the
+        // row is the control's) because the arms come in time order, at
+        // random: a branch on them would be mispredicted half the time.
         self.x.clear();
         self.x.resize(self.pfs_arm.len() * others, 0.0);
         if others > 0 {
             for (row, &a) in self.x.chunks_exact_mut(others).zip(&self.pfs_arm) {
                 let a = a as usize;
-                if a != control && a < k {
-                    row[a - usize::from(a > control)] = 1.0;
-                }
+                let dummy = a != control && a < k;
+                let col = if dummy {
+                    a - usize::from(a > control)
+                } else {
+                    0
+                };
+                row[col] = f64::from(u8::from(dummy));
             }
         }
         self.hr.clear();
@@ -374,15 +442,12 @@ impl Analyser {
         self.time.clear();
         self.event.clear();
         let o = &ws.observed;
-        let mut n = 0u64;
         // In PFS time order: duration of response is the responders' PFS,
         // so its fit gets sorted input (the tallies do not depend on order).
-        for &(_, i) in &self.pfs_order {
+        let (_, _, patients) = self.pfs_by_arm.arm(a);
+        let n = patients.len() as u64;
+        for &i in patients {
             let i = i as usize;
-            if ws.arm[i] as usize != a {
-                continue;
-            }
-            n += 1;
             if let Some(&r) = ws.response.get(i) {
                 self.responders += r.is_orr() as usize;
                 self.vgpr += r.is_vgpr_or_better() as usize;
@@ -414,13 +479,14 @@ impl Analyser {
     /// Fills `row` (one value per column of `columns(s)`) from the cohort in `ws`.
     pub fn analyse(&mut self, s: &Scenario, ws: &Workspace, cols: &[Column], row: &mut [f64]) {
         let plan = &s.analysis;
-        self.sort_pfs(ws);
-        if s.arms.len() > 1 {
+        let arms = s.arms.len();
+        self.sort_pfs(ws, arms);
+        if arms > 1 {
             self.compare_arms(s);
         }
         let os_fit = plan.os || plan.followup;
         if os_fit {
-            self.sort_os(ws);
+            self.sort_os(ws, arms);
         }
         let per_patient =
             s.response.is_some() || !s.adverse_events.is_empty() || s.death_causes.is_some();
@@ -436,9 +502,9 @@ impl Analyser {
                 if a != current_arm {
                     current_arm = a;
                     if os_fit {
-                        self.arm_os(ws, a);
-                        self.os.fit(&self.time, &self.event);
-                        os_events = self.event.iter().filter(|&&e| e).count();
+                        let (time, event, _) = self.os_by_arm.arm(a);
+                        self.os.fit(time, event);
+                        os_events = event.iter().filter(|&&e| e).count();
                         // Only the OS and follow-up medians' estimates are
                         // reported, so their CI bands are never computed; the
                         // reverse (follow-up) fit reuses the OS fit's table.
@@ -446,10 +512,10 @@ impl Analyser {
                         self.followup.reverse_of(&self.os);
                         followup = self.followup.median_estimate();
                     }
-                    self.arm_pfs(a);
-                    self.pfs.fit(&self.time, &self.event);
-                    pfs_events = self.event.iter().filter(|&&e| e).count();
-                    n = self.time.len();
+                    let (time, event, _) = self.pfs_by_arm.arm(a);
+                    self.pfs.fit(time, event);
+                    pfs_events = event.iter().filter(|&&e| e).count();
+                    n = time.len();
                     pfs_median = Some(self.pfs.median(plan.conf_type, plan.conf_level));
                     self.pfs_landmarks.clear();
                     self.pfs_landmarks.extend(
