@@ -218,13 +218,11 @@ fn term_at(&[m0, m1, s0, s1]: &Term, r: f64) -> (f64, f64, f64) {
 }
 
 /// The eligibility rule [`Table::collapse`] applies on its way, as a pass
-/// of its own: the unit tests check that the two agree.
+/// of its own, kept as the unit tests' oracle: the number of events when the
+/// rows can take the table path (every time finite and in ascending order,
+/// every `x` 0 or 1 with both values present, at least one event, matching
+/// lengths), else `None`.
 #[cfg(test)]
-/// The number of events when the rows can take the table path: every time
-/// finite and in ascending order, every `x` 0 or 1 with both values
-/// present, at least one event, matching lengths. `None` sends the fit down
-/// the general path, which also reports whatever is wrong with the input.
-/// One pass, without branches on the data.
 pub(super) fn eligible(time: &[f64], event: &[bool], x: &[f64]) -> Option<usize> {
     let n = time.len();
     if n == 0 || event.len() != n || x.len() != n {
