@@ -1,7 +1,7 @@
 //! `sort_by_time_key` against `sort_unstable` of the (key, index) pairs it
-//! stands for, on random and adversarial times at sizes on both sides of
-//! the point where it switches from `sort_unstable` to its bucket sort, and
-//! on inputs that make the bucket sort give way to `sort_unstable`.
+//! stands for, on random and adversarial times (ties, special values, keys
+//! that differ only in the bits its packed words give to the index, and
+//! clustered keys that would defeat a bucket sort) at sizes from 0 to 4097.
 
 use cohortsim::analysis::time_key::{sort_by_time_key, total_key};
 
@@ -47,7 +47,7 @@ fn times(kind: usize, n: usize, rng: &mut Stream) -> Vec<f64> {
                 2 => (u * 24.0).ceil(),
                 // All equal.
                 3 => 7.5,
-                // One far outlier: everything else crowds into one bucket.
+                // One far outlier: everything else crowds together.
                 4 if i == n / 2 => 1e300,
                 4 => 1.0 + u,
                 // Zeros among small times: keys span a thousand binades.

@@ -28,86 +28,22 @@ pub fn key_time(k: u64) -> f64 {
 }
 
 /// Fills `out` with the pairs `(total_key(time[i]), i)` in ascending order,
-/// exactly as sorting those pairs would. `words` is scratch.
-///
-/// Any correct sort of these distinct pairs gives the same order, so which
-/// of the two below runs never shows in a result: only in the time taken.
+/// exactly as sorting those pairs would, but sorting single words: each
+/// key with its low bits replaced by the index, which orders by key up to
+/// those bits and then by index. Sorting one integer is much cheaper than
+/// a pair. Keys that agree except in the replaced bits (times within a
+/// relative 2^-43 of each other for a few hundred rows, never in practice;
+/// exact ties keep their index order anyway) are put right by a final
+/// insertion pass on the full pairs, linear when nothing is out of place.
+/// `words` is scratch.
 pub fn sort_by_time_key(time: &[f64], words: &mut Vec<u64>, out: &mut Vec<(u64, u32)>) {
+    let n = time.len();
     out.clear();
-    if time.len() > u32::MAX as usize {
+    if n > u32::MAX as usize {
         out.extend(time.iter().zip(0u32..).map(|(&t, i)| (total_key(t), i)));
         out.sort_unstable();
         return;
     }
-    if time.len() >= BUCKET_MIN && bucket_sort(time, words, out) {
-        return;
-    }
-    packed_sort(time, words, out);
-}
-
-/// Below this many times `packed_sort` (an insertion sort there) wins.
-const BUCKET_MIN: usize = 128;
-
-/// How many element moves per pair the bucket sort's insertion pass may
-/// need before it gives way to `packed_sort` (on clustered input).
-const MOVES_PER_PAIR: u64 = 4;
-
-/// Sorts the pairs by one counting-sort scatter into `2^bits >= n` buckets
-/// by the keys' top bits above the minimum key, then one insertion pass.
-///
-/// Simulated times spread smoothly, so the scatter leaves each pair a few
-/// places from home and the insertion pass finishes in about linear time:
-/// cheaper than a comparison sort's n log n unpredictable branches. The
-/// histogram also gives the insertion pass's exact worst case (the pairs
-/// sharing a bucket), so input that crowds into a few buckets (a far
-/// outlier, heavy ties) is refused, with `out` left empty, rather than
-/// sorted in quadratic time.
-fn bucket_sort(time: &[f64], scratch: &mut Vec<u64>, out: &mut Vec<(u64, u32)>) -> bool {
-    let n = time.len();
-    let bits = u64::BITS - (n.max(2) as u64 - 1).leading_zeros();
-    let buckets = 1usize << bits;
-    scratch.clear();
-    scratch.extend(time.iter().map(|&t| total_key(t)));
-    let (lo, hi) = scratch
-        .iter()
-        .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-    let shift = (u64::BITS - (hi - lo).leading_zeros()).saturating_sub(bits);
-    // The keys, then the bucket counts (zeroed).
-    scratch.resize(n + buckets, 0);
-    let (keys, counts) = scratch.split_at_mut(n);
-    let bucket = |k: u64| ((k - lo) >> shift) as usize & (buckets - 1);
-    let mut moves = 0;
-    for &k in keys.iter() {
-        let c = &mut counts[bucket(k)];
-        moves += *c;
-        *c += 1;
-    }
-    if moves > MOVES_PER_PAIR * n as u64 {
-        return false;
-    }
-    let mut start = 0;
-    for c in counts.iter_mut() {
-        (*c, start) = (start, start + *c);
-    }
-    out.resize(n, (0, 0));
-    for (&k, i) in keys.iter().zip(0u32..) {
-        let c = &mut counts[bucket(k)];
-        out[*c as usize] = (k, i);
-        *c += 1;
-    }
-    insertion_sort(out);
-    true
-}
-
-/// Sorts single words: each key with its low bits replaced by the index,
-/// which orders by key up to those bits and then by index. Sorting one
-/// integer is much cheaper than a pair. Keys that agree except in the
-/// replaced bits (times within a relative 2^-43 of each other for a few
-/// hundred rows, never in practice; exact ties keep their index order
-/// anyway) are put right by a final insertion pass on the full pairs,
-/// linear when nothing is out of place.
-fn packed_sort(time: &[f64], words: &mut Vec<u64>, out: &mut Vec<(u64, u32)>) {
-    let n = time.len();
     let bits = u64::BITS - (n.max(2) as u64 - 1).leading_zeros();
     let mask = (1u64 << bits) - 1;
     words.clear();
@@ -121,19 +57,12 @@ fn packed_sort(time: &[f64], words: &mut Vec<u64>, out: &mut Vec<(u64, u32)>) {
         let i = (w & mask) as usize;
         (total_key(time[i]), i as u32)
     }));
-    insertion_sort(out);
-}
-
-/// Insertion sort: linear on input with few pairs out of place.
-fn insertion_sort(v: &mut [(u64, u32)]) {
-    for j in 1..v.len() {
-        let p = v[j];
+    for j in 1..n {
         let mut k = j;
-        while k > 0 && v[k - 1] > p {
-            v[k] = v[k - 1];
+        while k > 0 && out[k - 1] > out[k] {
+            out.swap(k - 1, k);
             k -= 1;
         }
-        v[k] = p;
     }
 }
 
