@@ -797,6 +797,36 @@ mod tests {
         }
     }
 
+    /// Asserts that `quantile` gives `quantile_full`'s bits on fit `km` for
+    /// every conf type, level and p given; returns how many cases were
+    /// compared and how many of them the pruned pass answered itself.
+    fn assert_pruned_is_full(
+        km: &KaplanMeier,
+        levels: &[f64],
+        ps: &[f64],
+        round: usize,
+    ) -> (usize, usize) {
+        let bits =
+            |q: QuantileEstimate| [q.estimate, q.lower, q.upper].map(|v| v.map(f64::to_bits));
+        let (mut cases, mut pruned) = (0, 0);
+        for conf in ConfType::ALL {
+            for &level in levels {
+                for &p in ps {
+                    let z = z_value(level);
+                    assert_eq!(
+                        bits(km.quantile(p, conf, level)),
+                        bits(km.quantile_full(p, conf, z)),
+                        "round {round}, n {}, {conf}, level {level}, p {p}",
+                        km.n()
+                    );
+                    cases += 1;
+                    pruned += km.quantile_pruned(p, conf, z).is_some() as usize;
+                }
+            }
+        }
+        (cases, pruned)
+    }
+
     /// Curves like a simulated trial's arms (continuous exponential times,
     /// 10-40% censored by a uniform cut-off, 20 to 160 subjects), where the
     /// block bounds, the binary search for the band's crossing and the stop
@@ -831,23 +861,9 @@ mod tests {
             }
             let (time, event): (Vec<f64>, Vec<bool>) = data.into_iter().unzip();
             km.fit(&time, &event);
-            for conf in ConfType::ALL {
-                for level in [0.9, 0.95] {
-                    for p in [0.25, 0.5, 0.75] {
-                        let z = z_value(level);
-                        let bits = |q: QuantileEstimate| {
-                            [q.estimate, q.lower, q.upper].map(|v| v.map(f64::to_bits))
-                        };
-                        assert_eq!(
-                            bits(km.quantile(p, conf, level)),
-                            bits(km.quantile_full(p, conf, z)),
-                            "round {round}, n {n}, {conf}, level {level}, p {p}"
-                        );
-                        cases += 1;
-                        pruned += km.quantile_pruned(p, conf, z).is_some() as usize;
-                    }
-                }
-            }
+            let (c, p) = assert_pruned_is_full(&km, &[0.9, 0.95], &[0.25, 0.5, 0.75], round);
+            cases += c;
+            pruned += p;
         }
         assert!(pruned * 100 >= cases * 99, "{pruned} of {cases}");
     }
@@ -893,25 +909,11 @@ mod tests {
                 }
                 _ => km.fit(&time, &event),
             }
-            for conf in ConfType::ALL {
-                for level in [0.8, 0.95, 0.99] {
-                    for p in [0.1, 0.25, 0.5, 0.75, 0.9] {
-                        let z = z_value(level);
-                        let full = km.quantile_full(p, conf, z);
-                        let fast = km.quantile(p, conf, level);
-                        let bits = |q: QuantileEstimate| {
-                            [q.estimate, q.lower, q.upper].map(|v| v.map(f64::to_bits))
-                        };
-                        assert_eq!(
-                            bits(fast),
-                            bits(full),
-                            "round {round}, n {n}, {conf}, level {level}, p {p}"
-                        );
-                        cases += 1;
-                        pruned += km.quantile_pruned(p, conf, z).is_some() as usize;
-                    }
-                }
-            }
+            let levels = [0.8, 0.95, 0.99];
+            let ps = [0.1, 0.25, 0.5, 0.75, 0.9];
+            let (c, p) = assert_pruned_is_full(&km, &levels, &ps, round);
+            cases += c;
+            pruned += p;
         }
         // Nearly every case takes the pruned pass (the fallback is for
         // values within 1.5e-8 of p, which grid times make common).
