@@ -193,8 +193,8 @@ impl KaplanMeier {
         }
     }
 
-    /// The unweighted fit of times already in the sort's order, in one pass
-    /// without the sort or the index indirection. The result is the general
+    /// The unweighted fit of times already in the sort's order, without the
+    /// sort or the index indirection. The result is the general
     /// path's to the bit: with unit weights every weight sum is an exact
     /// whole number, so the counts converted to f64 are the sums themselves,
     /// and the numbers at risk summed from the end are `n - pos` exactly.
@@ -203,9 +203,8 @@ impl KaplanMeier {
     /// per subject) and cut to the rows found, rather than by nine pushes
     /// per row that each re-check the capacity and store the length; the
     /// slices keep the previous fit's values, so resizing writes only rows
-    /// beyond the previous fit's. The square root of the Greenwood sum is
-    /// taken in a pass of its own, which the compiler vectorises, off the
-    /// loop's chain of divisions (the same correctly rounded root).
+    /// beyond the previous fit's. The curve follows in passes of its own
+    /// (see the body).
     fn fit_sorted_unweighted(&mut self, time: &[f64], is_event: impl Fn(usize) -> bool) {
         let n = time.len();
         self.clear_keeping_columns();
@@ -224,44 +223,55 @@ impl KaplanMeier {
             &mut self.surv[..n],
             &mut self.std_err[..n],
         );
-        let (mut km, mut greenwood) = (1.0_f64, 0.0_f64);
         let (mut pos, mut row) = (0, 0);
         while pos < n {
             let t = time[pos];
             let at_risk = n - pos;
             let (mut d, mut c) = (0usize, 0usize);
             // The first subject is consumed unconditionally so a NaN time
-            // (never equal to itself) still advances the loop.
+            // (never equal to itself) still advances the loop. Counted
+            // without a branch: whether a subject had the event is a coin
+            // flip in time order, which a branch would mispredict.
             loop {
-                if is_event(pos) {
-                    d += 1;
-                } else {
-                    c += 1;
-                }
+                let e = usize::from(is_event(pos));
+                d += e;
+                c += 1 - e;
                 pos += 1;
                 if pos >= n || time[pos] != t {
                     break;
                 }
             }
-            let (nr, df) = (at_risk as f64, d as f64);
-            // `curve`'s step, fused so the table is not read back in a
-            // second pass (same operations in the same order: same bits).
-            if d > 0 && df > 0.0 {
-                km *= (nr - df) / nr;
-                greenwood += df / (nr * (nr - df));
-            }
             out_time[row] = t;
             out_risk[row] = at_risk;
             out_event[row] = d;
             out_censor[row] = c;
-            out_w_event[row] = df;
+            out_w_event[row] = d as f64;
             out_w_censor[row] = c as f64;
-            out_w_risk[row] = nr;
-            out_surv[row] = km;
-            out_var[row] = greenwood;
+            out_w_risk[row] = at_risk as f64;
             row += 1;
         }
-        for v in &mut out_var[..row] {
+        // `curve`'s steps in three passes of their own: first each row's
+        // factor and Greenwood term (two divisions that depend on nothing
+        // before them, so they pipeline), then the running product and sum
+        // (whose chains are then only a multiply and an add per row), then
+        // the square roots; each pass vectorises or pipelines, where one
+        // fused loop waited on its divisions. Every row takes the step,
+        // without a branch: where `curve` skips a row (d = 0) the step
+        // multiplies by `nr / nr`, exactly 1, and adds `0 / nr^2`, exactly
+        // +0 (`nr` is at least 1), so every bit is `curve`'s.
+        let (risk, events) = (&out_w_risk[..row], &out_w_event[..row]);
+        let (surv, var) = (&mut out_surv[..row], &mut out_var[..row]);
+        for (((q, g), &nr), &df) in surv.iter_mut().zip(var.iter_mut()).zip(risk).zip(events) {
+            *q = (nr - df) / nr;
+            *g = df / (nr * (nr - df));
+        }
+        let (mut km, mut greenwood) = (1.0_f64, 0.0_f64);
+        for (q, g) in surv.iter_mut().zip(var.iter_mut()) {
+            km *= *q;
+            greenwood += *g;
+            (*q, *g) = (km, greenwood);
+        }
+        for v in var.iter_mut() {
             *v = v.sqrt();
         }
         self.truncate_columns(row);
