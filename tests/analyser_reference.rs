@@ -5,6 +5,10 @@
 //! every arm, branch-free dummy column, counts taken during the split) must
 //! give the same row to the bit, on many replicates of scenarios with one,
 //! two and more arms, with and without OS, response and adverse events.
+//! The one exception is the log-rank test of two arms: the analyser reads
+//! it off the Cox fit's score statistic when no times tie, which equals
+//! survdiff's statistic (the reference's) up to rounding, checked here to
+//! 1e-12 (see tests/logrank_from_cox_score.rs).
 
 use cohortsim::analysis::proportion::clopper_pearson;
 use cohortsim::analysis::time_key::total_key;
@@ -159,32 +163,56 @@ fn reference_row(s: &Scenario, ws: &Workspace) -> Vec<f64> {
 }
 
 /// Analyses `replicates` replicates of `s` (one analyser reused, as a
-/// worker does), asserts each row equals the reference to the bit, and
-/// returns an FNV-1a hash of all rows' bits.
-fn check(s: &Scenario, replicates: u64) -> u64 {
+/// worker does), asserts each row equals the reference (to the bit but for
+/// a two-arm log-rank), and returns FNV-1a hashes of all rows' bits: of
+/// every column, and of every column but a two-arm log-rank's.
+fn check(s: &Scenario, replicates: u64) -> (u64, u64) {
     let cols = columns(s);
     let mut ws = Workspace::new();
     let mut an = Analyser::new();
     let mut row = vec![0.0; cols.len()];
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let fnv = |h: u64, x: f64| {
+        x.to_bits()
+            .to_le_bytes()
+            .iter()
+            .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    };
+    let (mut all, mut bitwise) = (0xcbf2_9ce4_8422_2325u64, 0xcbf2_9ce4_8422_2325u64);
     for r in 0..replicates {
         simulate_into(s, s.n, &mut replicate_rng(7, r), &mut ws).unwrap();
         an.analyse(s, &ws, &cols, &mut row);
         let want = reference_row(s, &ws);
         for ((c, &got), &want) in cols.iter().zip(&row).zip(&want) {
-            assert_eq!(
-                got.to_bits(),
-                want.to_bits(),
-                "{} replicate {r} column {}: {got} vs {want}",
-                s.meta.name,
-                c.name
-            );
-            for b in got.to_bits().to_le_bytes() {
-                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            let rounding_only = matches!(
+                c.quantity,
+                Quantity::PfsLogrankChisq | Quantity::PfsLogrankP
+            ) && s.arms.len() == 2;
+            if rounding_only {
+                // Relative, plus a term in the square root for the score's
+                // absolute rounding near 0 (tests/logrank_from_cox_score.rs).
+                let m = got.abs().max(want.abs());
+                assert!(
+                    got == want || (got - want).abs() <= 1e-12 * (m + m.sqrt()),
+                    "{} replicate {r} column {}: {got} vs {want}",
+                    s.meta.name,
+                    c.name
+                );
+            } else {
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
+                    "{} replicate {r} column {}: {got} vs {want}",
+                    s.meta.name,
+                    c.name
+                );
+            }
+            all = fnv(all, got);
+            if !rounding_only {
+                bitwise = fnv(bitwise, got);
             }
         }
     }
-    h
+    (all, bitwise)
 }
 
 #[test]
@@ -247,16 +275,24 @@ fn three_arms_with_a_middle_control_equal_the_reference() {
     check(&s, 40);
 }
 
-/// The rows' bits as the analyser gave them before its passes were fused
-/// (commit c03dab0): the reference above checks the analyser against the
-/// estimators as they are now, this pins the rows themselves.
+/// The rows' bits: every column as the analyser gives them since it reads
+/// a two-arm log-rank off the Cox score (version 0.3.0), and every column
+/// but a two-arm log-rank's, whose bits are still those it gave before its
+/// passes were fused (commit c03dab0; checked there). The reference above checks the analyser against
+/// the estimators as they are now, this pins the rows themselves.
 #[test]
 fn rows_keep_their_pinned_bits() {
-    for (name, want) in [
-        ("bench-w1", 17820536465215987698u64),
-        ("botkin-isapd-2024", 14055507768513342812),
-        ("icaria-mm", 16994965952680609994),
+    for (name, want_all, want_bitwise) in [
+        ("bench-w1", 8629878458025962866u64, 17460604685726604184u64),
+        // One arm: no log-rank.
+        (
+            "botkin-isapd-2024",
+            14055507768513342812,
+            14055507768513342812,
+        ),
+        // Visits tie the times: the log-rank runs survdiff's pass, as before.
+        ("icaria-mm", 16994965952680609994, 15755876959020033902),
     ] {
-        assert_eq!(check(&load(name), 50), want, "{name}");
+        assert_eq!(check(&load(name), 50), (want_all, want_bitwise), "{name}");
     }
 }

@@ -308,6 +308,29 @@ impl LogRank {
         self.timefix
     }
 
+    /// The two-group log-rank chi-square and p-value read off the score
+    /// statistic of a Cox model with the groups' 0/1 dummy as its only
+    /// covariate, fitted to the same rows (`CoxFit::score_chisq`), when no
+    /// two of the `time`s, given in ascending order, tie for survdiff (with
+    /// this tester's `timefix`); `None` when they may tie or are out of
+    /// order, and the test must run.
+    ///
+    /// Without ties every death is alone at its time, so coxph's score
+    /// U(0)^2 / I(0) (Breslow and Efron alike) and survdiff's
+    /// (O - E)^2 / V add the same terms, `s1 - n1 / n` and `n0 n1 / n^2` at
+    /// each death (survival's documentation calls coxph's score test the
+    /// log-rank test): the two agree up to rounding, within 1e-13 relative
+    /// (tests/logrank_from_cox_score.rs), and a trial that fits the Cox
+    /// model anyway need not run the test's own pass.
+    pub fn untied_two_group_from_score(
+        &self,
+        time: &[f64],
+        score_chisq: f64,
+    ) -> Option<(f64, f64)> {
+        (score_chisq.is_finite() && untied_two::untied_sorted(time, self.timefix))
+            .then(|| (score_chisq, chisq_sf(score_chisq, 1)))
+    }
+
     /// Number of groups of the last call.
     pub fn n_groups(&self) -> usize {
         self.k

@@ -378,17 +378,6 @@ impl Analyser {
     fn compare_arms(&mut self, s: &Scenario) {
         let k = s.arms.len();
         let control = s.analysis.control;
-        let r = self.logrank.test(
-            &self.pfs_time,
-            &self.pfs_event,
-            &self.pfs_arm,
-            k,
-            None,
-            Weighting::LogRank,
-        );
-        self.logrank_chisq = r.chisq;
-        self.logrank_p = r.p_value;
-
         let others: usize = k - 1;
         // Row-major, one dummy per non-control arm (arm j > control is
         // column j - 1): zero everywhere, then one 1 per non-control row.
@@ -419,13 +408,33 @@ impl Analyser {
             None,
             s.analysis.ties,
         );
-        if fit.is_ok_and(|f| f.is_ok()) {
+        if fit.as_ref().is_ok_and(|f| f.is_ok()) {
             for (col, arm) in (0..k).filter(|&j| j != control).enumerate() {
                 if let Some(c) = self.cox.coef_summary(col, s.analysis.conf_level) {
                     self.hr[arm] = [c.hr, c.hr_lower, c.hr_upper];
                 }
             }
         }
+
+        // Two arms without tied times (any trial of continuous times): the
+        // log-rank test is the Cox fit's score test, already computed.
+        let from_score = match &fit {
+            Ok(f) if k == 2 => self
+                .logrank
+                .untied_two_group_from_score(&self.pfs_time, f.score_chisq),
+            _ => None,
+        };
+        (self.logrank_chisq, self.logrank_p) = from_score.unwrap_or_else(|| {
+            let r = self.logrank.test(
+                &self.pfs_time,
+                &self.pfs_event,
+                &self.pfs_arm,
+                k,
+                None,
+                Weighting::LogRank,
+            );
+            (r.chisq, r.p_value)
+        });
     }
 
     /// Response and adverse-event tallies of arm `a`, and the Kaplan-Meier fit
