@@ -374,7 +374,10 @@ impl Analyser {
     }
 
     /// Log-rank test across arms and one Cox model with a dummy per
-    /// non-control arm, on observed PFS: what a trial report gives.
+    /// non-control arm, on observed PFS: what a trial report gives. The
+    /// Cox model comes first: for two arms without tied times the log-rank
+    /// statistic is its score statistic (see
+    /// [`LogRank::untied_two_group_from_score`]).
     fn compare_arms(&mut self, s: &Scenario) {
         let k = s.arms.len();
         let control = s.analysis.control;
