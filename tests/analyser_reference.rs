@@ -277,9 +277,11 @@ fn three_arms_with_a_middle_control_equal_the_reference() {
 
 /// The rows' bits: every column as the analyser gives them since it reads
 /// a two-arm log-rank off the Cox score (version 0.3.0), and every column
-/// but a two-arm log-rank's, whose bits are still those it gave before its
-/// passes were fused (commit c03dab0; checked there). The reference above checks the analyser against
-/// the estimators as they are now, this pins the rows themselves.
+/// but a two-arm log-rank's, whose bits are those of round 5's code
+/// (101bb0c, this test run there; its rows were still c03dab0's, from
+/// before the analyser's passes were fused). The reference above checks the
+/// analyser against the estimators as they are now, this pins the rows
+/// themselves.
 #[test]
 fn rows_keep_their_pinned_bits() {
     for (name, want_all, want_bitwise) in [
