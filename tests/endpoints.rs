@@ -696,6 +696,60 @@ fn death_causes_edge_shares() {
     }
 }
 
+/// `sample` is inversion of the documented cumulative probabilities: the
+/// first cause whose cumulative probability exceeds the (rescaled) uniform,
+/// the last positive cause if none does. Checked at uniforms on both sides
+/// of every cumulative probability, at 0 and at the largest uniform below 1,
+/// with zero-probability causes first, between and last.
+#[test]
+fn death_causes_invert_the_cumulative_probabilities() {
+    use rand::rngs::mock::StepRng;
+    let probs = [0.0, 0.25, 0.0, 0.35, 0.4, 0.0];
+    let names = ["a", "b", "c", "d", "e", "f"];
+    let other: Vec<(&str, f64)> = names.iter().copied().zip(probs).collect();
+    for share in [0.0, 0.3, 0.8] {
+        let d = DeathCauses::new(&other, share).unwrap();
+        let sum: f64 = probs.iter().sum();
+        let cum: Vec<f64> = probs
+            .iter()
+            .scan(0.0, |acc, &p| {
+                *acc += p / sum;
+                Some(*acc)
+            })
+            .collect();
+        let last_positive = probs.iter().rposition(|&p| p > 0.0).unwrap();
+        let expected = |v: f64| {
+            let i = cum[..last_positive]
+                .iter()
+                .position(|&c| v < c)
+                .unwrap_or(last_positive);
+            names[i]
+        };
+        // Words whose uniform `(w >> 11) 2^-53` is at, just below and just
+        // above each cut (on the rescaled scale for deaths after
+        // progression), and at the ends.
+        let mut uniforms = vec![0.0, 1.0 - f64::EPSILON / 2.0];
+        for &c in &cum {
+            for v in [c, share + c * (1.0 - share)] {
+                uniforms.extend([v, v.next_down(), v.next_up()]);
+            }
+        }
+        for u in uniforms.into_iter().filter(|u| (0.0..1.0).contains(u)) {
+            let word = ((u * (1u64 << 53) as f64) as u64) << 11;
+            let u = (word >> 11) as f64 / (1u64 << 53) as f64;
+            let before = d.sample(false, &mut StepRng::new(word, 0));
+            assert_eq!(d.name(before), Some(expected(u)), "u {u:e}");
+            let after = d.sample(true, &mut StepRng::new(word, 0));
+            if u < share {
+                assert!(after.is_progression(), "u {u:e}");
+            } else {
+                let v = (u - share) / (1.0 - share);
+                assert_eq!(d.name(after), Some(expected(v)), "share {share} u {u:e}");
+            }
+        }
+    }
+}
+
 #[test]
 fn death_causes_constructor_errors() {
     use DeathCausesError::*;

@@ -398,11 +398,14 @@ impl DeathCauses {
         } else {
             u
         };
-        let i = self
-            .cum
-            .iter()
-            .position(|&c| v < c)
-            .unwrap_or(self.last_positive);
+        // The first cause whose cumulative probability exceeds v, counted
+        // without a branch per cause (which cause a death has is a coin
+        // flip, which a search loop mispredicts): `cum` never falls, so the
+        // causes with `v >= cum` are the ones before it. `cum` is 1 from the
+        // last positive cause on, so for v < 1 the count stops there; v >= 1
+        // (rounding of the rescaled uniform) takes that cause directly.
+        let below: usize = self.cum.iter().map(|&c| usize::from(v >= c)).sum();
+        let i = if v < 1.0 { below } else { self.last_positive };
         CauseIndex(i + 1)
     }
 

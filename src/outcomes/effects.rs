@@ -4,7 +4,7 @@
 //! Terms are resolved against cohort columns once, at scenario resolution, so
 //! the per-patient work is a table look-up or one multiply-add per term.
 
-use crate::cohort::Cohort;
+use crate::cohort::{Cohort, ColumnKind};
 
 /// One covariate's contribution to a linear predictor.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,17 @@ pub enum Term {
         log_hr: f64,
         center: f64,
     },
+}
+
+impl Term {
+    /// Whether the term takes few distinct values: a level's, or a count's
+    /// per-unit effect (a continuous column's takes a new value per patient).
+    pub fn is_discrete(&self, cohort: &Cohort) -> bool {
+        match self {
+            Term::Level { .. } => true,
+            Term::PerUnit { column, .. } => cohort.kind(*column) == Some(ColumnKind::Count),
+        }
+    }
 }
 
 /// The linear predictor of one transition: a constant (the arm's treatment

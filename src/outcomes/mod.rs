@@ -6,6 +6,7 @@
 pub mod adverse_events;
 pub mod death_cause;
 pub mod effects;
+pub(crate) mod exp_memo;
 pub mod illness_death;
 mod logit;
 pub mod response;

@@ -402,16 +402,18 @@ impl ResponseModel {
     /// uniforms and a few comparisons instead of up to five logistic
     /// functions.
     pub fn sampler(&self, eta: f64) -> ResponseSampler {
+        let cumulative: [f64; 5] = std::array::from_fn(|k| {
+            if eta.is_nan() {
+                f64::NAN
+            } else {
+                self.cumulative(k, eta)
+            }
+        });
         ResponseSampler {
             p_ne: self.p_ne,
             not_evaluable: eta.is_nan(),
-            cumulative: std::array::from_fn(|k| {
-                if eta.is_nan() {
-                    f64::NAN
-                } else {
-                    self.cumulative(k, eta)
-                }
-            }),
+            cumulative,
+            monotone: cumulative.windows(2).all(|w| w[0] <= w[1]),
         }
     }
 }
@@ -426,6 +428,9 @@ pub struct ResponseSampler {
     not_evaluable: bool,
     /// `P(Y <= k | evaluable)` for CR to SD.
     cumulative: [f64; 5],
+    /// Whether `cumulative` never falls (the logistic of rising cut-points
+    /// does not, but its rounding is libm's), so a level can be counted.
+    monotone: bool,
 }
 
 impl ResponseSampler {
@@ -439,6 +444,16 @@ impl ResponseSampler {
         let u: f64 = rng.gen();
         if u_ne < self.p_ne || self.not_evaluable {
             return Response::NE;
+        }
+        // The first level whose cumulative probability exceeds u, counted
+        // without a branch per level (a search loop mispredicts on every
+        // patient whose level is not the commonest): the cumulative
+        // probabilities never fall (checked by `sampler`), so the levels
+        // with `u >= cumulative` are the ones before it, and none exceeding
+        // u leaves the count at 5, PD.
+        if self.monotone {
+            let below: usize = self.cumulative.iter().map(|&c| usize::from(u >= c)).sum();
+            return Response::EVALUABLE[below];
         }
         // By index: zipping with the by-value level array copied it per call.
         for k in 0..self.cumulative.len() {
@@ -550,4 +565,40 @@ pub fn duration_of_response(r: Response, pfs_time: f64, pfs_event: bool) -> Opti
         return None;
     }
     Some((pfs_time, pfs_event))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Response, ResponseSampler};
+    use rand::rngs::mock::StepRng;
+
+    /// Both ways of finding the level give the first level whose cumulative
+    /// probability exceeds the uniform: the count where the probabilities
+    /// never fall, the search where rounding made them (they cannot be
+    /// counted then: a later, smaller one would be counted too).
+    #[test]
+    fn level_is_the_first_cumulative_probability_above_the_uniform() {
+        for (cumulative, monotone) in [
+            ([0.1, 0.1, 0.45, 0.7, 0.9], true),
+            ([0.2, 0.1, 0.5, 0.6, 0.9], false),
+        ] {
+            let s = ResponseSampler {
+                p_ne: 0.0,
+                not_evaluable: false,
+                cumulative,
+                monotone,
+            };
+            let mut uniforms = vec![0.0, 1.0 - f64::EPSILON / 2.0];
+            for c in cumulative {
+                uniforms.extend([c, c.next_down(), c.next_up()]);
+            }
+            for u in uniforms {
+                let word = ((u * (1u64 << 53) as f64) as u64) << 11;
+                let u = (word >> 11) as f64 / (1u64 << 53) as f64;
+                let first = cumulative.iter().position(|&c| u < c).unwrap_or(5);
+                let got = s.sample(&mut StepRng::new(word, 0));
+                assert_eq!(got, Response::EVALUABLE[first], "u {u:e} {cumulative:?}");
+            }
+        }
+    }
 }

@@ -473,8 +473,12 @@ impl Analyser {
                 Some(_) => self.deaths_other += 1,
                 None => {}
             }
-            for (j, c) in self.ae_counts.iter_mut().enumerate() {
-                *c += ws.adverse[i * k + j] as usize;
+            // The patient's row of the flat table as one slice: no bounds
+            // check per event.
+            if let Some(row) = ws.adverse.get(i * k..(i + 1) * k) {
+                for (c, &e) in self.ae_counts.iter_mut().zip(row) {
+                    *c += usize::from(e);
+                }
             }
         }
         self.dor.fit(&self.time, &self.event);

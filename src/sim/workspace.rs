@@ -12,6 +12,7 @@ use crate::design::{
 };
 use crate::outcomes::death_cause::{CauseIndex, VitalStatus};
 use crate::outcomes::effects::{ArmEffects, LinearPredictor};
+use crate::outcomes::exp_memo::ExpMemo;
 use crate::outcomes::illness_death::{ConstantRates, Multipliers};
 use crate::outcomes::response::{Response, ResponseSampler};
 use crate::outcomes::time_scales::TimeScales;
@@ -56,6 +57,8 @@ pub struct Workspace {
     adverse_probability: Vec<Option<f64>>,
     /// Per adverse event, its probability, when no event has covariate terms.
     adverse_constant: Vec<f64>,
+    /// `exp` of the recurring predictors of level and count terms.
+    exp_memo: ExpMemo,
 }
 
 impl Workspace {
@@ -263,8 +266,17 @@ fn transition_multipliers(s: &Scenario, n: usize, ws: &mut Workspace) {
         if (0..s.arms.len()).all(|a| per_arm(a).terms == *first) {
             column.extend(arms.iter().map(|&a| per_arm(a as usize).offset));
             per_arm(0).add_terms(&ws.cohort, column);
-            for m in column.iter_mut() {
-                *m = m.exp();
+            // Predictors of levels and counts recur (see `ExpMemo`); a
+            // continuous term makes nearly every one new, where the memo
+            // would only add its look-up to each `exp`.
+            if first.iter().all(|t| t.is_discrete(&ws.cohort)) {
+                for m in column.iter_mut() {
+                    *m = ws.exp_memo.exp(*m);
+                }
+            } else {
+                for m in column.iter_mut() {
+                    *m = m.exp();
+                }
             }
         } else {
             column.extend(arms.iter().enumerate().map(|(i, &a)| {
