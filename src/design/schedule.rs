@@ -67,7 +67,10 @@ fn visit_index(k: f64, up: bool) -> f64 {
     if k >= TWO_POW_52 {
         return k; // already an integer (or +inf)
     }
-    let fl = (k as u64) as f64; // exact floor for 0 < k < 2^52
+    // Exact floor for 0 < k < 2^52, through i64: baseline x86-64 converts
+    // doubles to and from i64 in one instruction each, to and from u64 only
+    // by a sequence that handles values above 2^63.
+    let fl = (k as i64) as f64;
     let frac = k - fl; // exact, in [0, 1)
                        // The nearest integer and the distance to it, without a branch (whether
                        // a time is past a half visit is a coin flip, which a branch mispredicts
