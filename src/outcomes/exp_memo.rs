@@ -1,9 +1,9 @@
 //! `exp` of hazard linear predictors that recur from patient to patient.
 //!
 //! A linear predictor built only from categorical levels and count values
-//! takes few distinct values: Botkin's progression predictor has seven such
-//! terms, and the same sums come back patient after patient and replicate
-//! after replicate. Each is the same sum of the same terms in the same
+//! takes few distinct values (Botkin's progression predictor: seven
+//! covariates, all levels or counts), and the same sums come back patient
+//! after patient and replicate after replicate. Each is the same sum of the same terms in the same
 //! order, so it is the same double, and `exp` of it is the same double: a
 //! remembered result is bit for bit the one `exp` would give again, so the
 //! memo changes no output, only how often libm's `exp` runs.
